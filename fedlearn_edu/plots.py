@@ -1,0 +1,63 @@
+"""The kit's figure style: colour-blind-safe colours, readable on a projector, one look everywhere.
+
+Plots sit on top of the package: they import the maths, never the other way round.
+
+>>> COLOURS["global"]
+'#000000'
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+# Okabe & Ito (2008): eight colours that stay distinct under every common colour-vision deficiency.
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+
+# One colour per role, used by every lesson, so "bob is orange" holds from lesson to lesson.
+COLOURS = {
+    "bob": "#E69F00",
+    "alice": "#56B4E9",
+    "carol": "#009E73",
+    "client": "#999999",
+    "global": "#000000",
+    "weighted": "#0072B2",
+    "unweighted": "#D55E00",
+    "centralised": "#CC79A7",
+    "optimum": "#009E73",
+}
+
+STYLE = {
+    "figure.figsize": (7.0, 4.2),
+    "figure.dpi": 80,
+    "font.size": 13,
+    "axes.titlesize": 14,
+    "axes.labelsize": 13,
+    "legend.fontsize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
+    "lines.linewidth": 2.2,
+    "savefig.bbox": "tight",
+}
+
+
+def use_style() -> None:
+    """Apply the kit's style to every figure made after this call (lessons call it once)."""
+    plt.rcParams.update(STYLE)
+
+
+@contextmanager
+def style():
+    """The kit's style for the figures made inside a ``with`` block only."""
+    with plt.rc_context(STYLE):
+        yield
+
+
+def client_colour(index: int) -> str:
+    """A distinct colour for client ``index`` (cycles after eight)."""
+    return OKABE_ITO[index % len(OKABE_ITO)]

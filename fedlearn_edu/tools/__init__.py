@@ -1,0 +1,1 @@
+"""Instructor and author commands, run through ``kit.py``; lessons never import these."""

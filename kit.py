@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""fedlearn-edu's one entry point: set up the classroom environment, then do one thing.
+
+    python kit.py lab          set up (first time only) and open JupyterLab on the lessons
+    python kit.py test         set up (first time only) and run the whole test suite
+    python kit.py exercises    regenerate exercises/ from solutions/  (--check: only compare)
+    python kit.py execute      re-run lesson/solution notebooks and store their outputs
+    python kit.py setup        only set up the environment
+
+Runs with any Python 3.11 and the standard library alone, on Windows, macOS and Linux.
+The environment lives in `.venv/` next to this file; a second run reuses it (it is only
+rebuilt when requirements.txt, constraints.txt or pyproject.toml change).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / "fedlearn-edu.stamp"
+INSTALL_INPUTS = ("requirements.txt", "constraints.txt", "pyproject.toml")
+# The same matplotlib backend for every kernel we start, so stored outputs match when re-run.
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONHASHSEED": "0"}
+SUPPORTED_PYTHON = (3, 11)
+
+
+def say(msg: str) -> None:
+    print(f"[kit] {msg}", flush=True)
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def install_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in INSTALL_INPUTS:
+        digest.update(name.encode())
+        digest.update((ROOT / name).read_bytes())
+    digest.update(f"{sys.version_info[:2]}".encode())
+    return digest.hexdigest()
+
+
+def run(cmd: list[str], **kwargs) -> None:
+    completed = subprocess.run([str(c) for c in cmd], cwd=ROOT, **kwargs)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
+
+
+def setup() -> Path:
+    """Create `.venv` and install the pinned classroom environment, unless already done."""
+    if sys.version_info[:2] != SUPPORTED_PYTHON:
+        say(
+            "warning: the classroom environment is pinned and tested on Python 3.11; "
+            f"you are running {sys.version_info.major}.{sys.version_info.minor}. "
+            "If installing fails, install Python 3.11 and run this command with it."
+        )
+    py = venv_python()
+    fingerprint = install_fingerprint()
+    if py.exists() and STAMP.exists() and STAMP.read_text().strip() == fingerprint:
+        return py
+    if not py.exists():
+        say(f"creating the environment in {VENV.name}/ (first run only) ...")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    say("installing the pinned packages (first run: a few minutes; later runs skip this) ...")
+    pip = [py, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
+    run([*pip, "-r", "requirements.txt", "-c", "constraints.txt"])
+    run([*pip, "--no-deps", "--editable", "."])
+    STAMP.write_text(fingerprint + "\n")
+    say("environment ready.")
+    return py
+
+
+def in_env(py: Path, args: list[str], env: dict | None = None) -> int:
+    full_env = dict(os.environ, **(env or {}))
+    # Make the venv's console scripts (jupyter, ...) findable by the tools we start.
+    full_env["PATH"] = str(py.parent) + os.pathsep + full_env.get("PATH", "")
+    return subprocess.run([str(py), *args], cwd=ROOT, env=full_env).returncode
+
+
+def cmd_lab(py: Path, extra: list[str]) -> int:
+    args = [
+        "-m",
+        "jupyter",
+        "lab",
+        "--ServerApp.ip=127.0.0.1",  # only this computer can connect; token login stays on
+        f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")
+    say("starting JupyterLab (stop it with Ctrl+C) ...")
+    return in_env(py, args + extra)
+
+
+def cmd_test(py: Path, extra: list[str]) -> int:
+    steps = [
+        ("lint (ruff)", ["-m", "ruff", "check", "."]),
+        ("exercises/ is what solutions/ generates", ["-m", "fedlearn_edu.tools.exercises", "--check"]),
+        ("pytest: package, doctests, notebooks (nbval), exercises", ["-m", "pytest", *extra]),
+    ]
+    for title, args in steps:
+        say(f"== {title}")
+        code = in_env(py, args, env=KERNEL_ENV)
+        if code != 0:
+            say(f"FAILED: {title}")
+            return code
+    say("all tests passed.")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    commands = {
+        "lab": cmd_lab,
+        "test": cmd_test,
+        "exercises": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.exercises", *extra]),
+        "execute": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.execute", *extra], env=KERNEL_ENV),
+        "setup": lambda py, extra: 0,
+    }
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    py = setup()
+    return commands[argv[0]](py, argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
