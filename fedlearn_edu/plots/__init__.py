@@ -1,4 +1,6 @@
-"""The kit's figure style: colour-blind-safe colours, readable on a projector, one look everywhere.
+"""Figures. This file holds the kit's style (colour-blind-safe colours, readable on a projector, one
+look everywhere); each topic's figures live in a module of their own beside it
+(``plots.averaging``, ``plots.convergence``, ``plots.partitions``, ...).
 
 Plots sit on top of the package: they import the maths, never the other way round.
 
