@@ -11,9 +11,14 @@ Two formulas, both written for a list with one model per client:
       w = sum_k (n_k / n) * w_k,   n = sum_k n_k
 
 They agree when every client has the same number of samples (or every client sends the same
-model). A model can be a number, a nested list, a numpy array, a torch tensor, or a dict of those
-such as a PyTorch ``state_dict``; you get back the kind you gave (see :mod:`fedlearn_edu._models`
-for the details, including integer tensors). Inputs are never modified. This module needs numpy
+model). Both follow any single client anywhere, so for federations where some clients may lie
+there are robust aggregators too (lesson 07): :func:`coordinate_median`, :func:`trimmed_mean`,
+:func:`krum` / :func:`multi_krum` (with :func:`krum_scores`) and :func:`norm_clipped_mean`
+(with :func:`clip_to_norm` and :func:`model_norm`, which differential privacy uses as well).
+
+A model can be a number, a nested list, a numpy array, a torch tensor, or a dict of those such
+as a PyTorch ``state_dict``; you get back the kind you gave (see :mod:`fedlearn_edu._models` for
+the details, including integer tensors). Inputs are never modified. This module needs numpy
 only: torch is used only when you pass torch tensors.
 """
 
@@ -27,7 +32,19 @@ import numpy as np
 
 from fedlearn_edu._models import stack_models, unstack
 
-__all__ = ["fedavg", "federated_mean", "normalise_weights"]
+__all__ = [
+    "clip_to_norm",
+    "coordinate_median",
+    "fedavg",
+    "federated_mean",
+    "krum",
+    "krum_scores",
+    "model_norm",
+    "multi_krum",
+    "norm_clipped_mean",
+    "normalise_weights",
+    "trimmed_mean",
+]
 
 Model = TypeVar("Model")
 
@@ -106,3 +123,182 @@ def fedavg(models: Sequence[Model], num_samples: Sequence[float]) -> Model:
     [1.0, 2.0]
     """
     return _weighted_average(models, num_samples)
+
+
+# --- Robust aggregation: when some clients may lie ------------------------------------------------
+#
+# The mean follows any single client anywhere: one client sending 1e6 moves the average by 1e6/N.
+# A robust aggregator bounds what f malicious clients out of N can do. Each one below takes the same
+# models as fedavg (same kinds, same checks, same errors) and gives back the same kind.
+
+
+def _count(value: object, name: str) -> int:
+    """Check a number of clients given as a parameter (n_trim, n_byzantine, ...)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a whole number of clients, 0 or more; got {value!r}")
+    return int(value)
+
+
+def _positive(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 or value == np.inf:
+        raise ValueError(f"{name} must be a positive, finite number; got {value!r}")
+    return float(value)
+
+
+def _flat(arrays: dict) -> np.ndarray:
+    """One row per client: all of its parameters flattened and concatenated."""
+    return np.concatenate([a.reshape(a.shape[0], -1) for a in arrays.values()], axis=1)
+
+
+def coordinate_median(models: Sequence[Model]) -> Model:
+    """The median of each coordinate across clients (Yin et al. 2018).
+
+    Fewer than half of the clients cannot drag it outside the range of the honest values:
+
+    >>> coordinate_median([[1.0, 2.0], [1.2, 2.2], [1e6, -1e6]])
+    [1.2, 2.0]
+    """
+    stacked = stack_models(models)
+    return unstack(stacked, {key: np.median(a, axis=0) for key, a in stacked.arrays.items()})
+
+
+def trimmed_mean(models: Sequence[Model], n_trim: int) -> Model:
+    """For each coordinate drop the ``n_trim`` largest and ``n_trim`` smallest values; average the rest.
+
+    It tolerates up to ``n_trim`` malicious clients (Yin et al. 2018); ``n_trim=0`` is the plain mean.
+
+    >>> trimmed_mean([[1.0], [2.0], [3.0], [100.0]], n_trim=1)
+    [2.5]
+    """
+    stacked = stack_models(models)
+    n = stacked.n_clients
+    k = _count(n_trim, "n_trim")
+    if 2 * k >= n:
+        raise ValueError(f"n_trim={k} with {n} clients: cutting {k} from each end leaves nothing to average")
+    reduced = {key: np.sort(a, axis=0)[k : n - k].mean(axis=0) for key, a in stacked.arrays.items()}
+    return unstack(stacked, reduced)
+
+
+def _krum_scores(stacked, n_byzantine: int) -> np.ndarray:
+    n = stacked.n_clients
+    f = _count(n_byzantine, "n_byzantine")
+    if n <= 2 * f + 2:
+        raise ValueError(
+            f"n_byzantine={f} with {n} clients: Krum needs more than 2f + 2 = {2 * f + 2} clients "
+            f"(Blanchard et al. 2017), so it can tolerate at most {max((n - 3) // 2, 0)} here"
+        )
+    flat = _flat(stacked.arrays)
+    dist = np.stack([((flat - row) ** 2).sum(axis=1) for row in flat])
+    np.fill_diagonal(dist, np.inf)  # a client is not its own neighbour
+    return np.sort(dist, axis=1)[:, : n - f - 2].sum(axis=1)
+
+
+def krum_scores(models: Sequence[Model], n_byzantine: int) -> np.ndarray:
+    """Krum's score of each client: the sum of squared distances to its n - f - 2 nearest others.
+
+    An honest client sits among other honest ones (low score); a lone outlier is far from all.
+
+    >>> krum_scores([[0.0], [1.0], [2.0], [3.0], [20.0]], n_byzantine=1).tolist()
+    [5.0, 2.0, 2.0, 5.0, 613.0]
+    """
+    return _krum_scores(stack_models(models), n_byzantine)
+
+
+def multi_krum(models: Sequence[Model], n_byzantine: int, n_selected: int) -> Model:
+    """Average the ``n_selected`` clients with the lowest Krum scores (El Mhamdi et al. 2018).
+
+    The scores are computed once, as in Flower's MultiKrum. ``n_selected=1`` is Krum itself.
+
+    >>> multi_krum([[0.0], [1.0], [2.0], [3.0], [20.0]], n_byzantine=1, n_selected=3)
+    [1.0]
+    """
+    stacked = stack_models(models)
+    n = stacked.n_clients
+    if (
+        isinstance(n_selected, bool)
+        or not isinstance(n_selected, numbers.Integral)
+        or not 1 <= n_selected <= n
+    ):
+        raise ValueError(
+            f"n_selected must be a whole number from 1 to the number of clients ({n}); got {n_selected!r}"
+        )
+    chosen = np.argsort(_krum_scores(stacked, n_byzantine), kind="stable")[:n_selected]
+    return unstack(stacked, {key: a[chosen].mean(axis=0) for key, a in stacked.arrays.items()})
+
+
+def krum(models: Sequence[Model], n_byzantine: int) -> Model:
+    """Krum (Blanchard et al. 2017): the one client model with the lowest Krum score.
+
+    The result *is* one client's model: robust, but it throws away what all the others learned.
+
+    >>> krum([[0.0], [1.0], [2.0], [3.0], [20.0]], n_byzantine=1)
+    [1.0]
+    """
+    return multi_krum(models, n_byzantine, n_selected=1)
+
+
+def model_norm(model: Model) -> float:
+    """The L2 norm of a whole model: all its parameters flattened into one vector.
+
+    >>> model_norm({"w": [3.0], "b": [4.0]})
+    5.0
+    """
+    return float(np.linalg.norm(_flat(stack_models([model]).arrays)))
+
+
+def clip_to_norm(model: Model, max_norm: float) -> Model:
+    """Scale a model (usually an update) down so its L2 norm is at most ``max_norm``; keep its direction.
+
+    >>> clip_to_norm([3.0, 4.0], max_norm=1.0)
+    [0.6, 0.8]
+    """
+    stacked = stack_models([model])
+    limit = _positive(max_norm, "max_norm")
+    norm = float(np.linalg.norm(_flat(stacked.arrays)))
+    scale = min(1.0, limit / norm) if norm > 0 else 1.0
+    return unstack(stacked, {key: a[0] * scale for key, a in stacked.arrays.items()})
+
+
+def _updates_from(stacked, center: Model) -> tuple[dict, dict]:
+    """The clients' updates ``w_k - center`` and the center, checking it has the clients' parameters."""
+    ref = stack_models([center])
+    for key, leaf in stacked.leaves.items():
+        if key not in ref.leaves:
+            raise ValueError(f"center has no parameter {key!r}, which the clients have")
+        if ref.leaves[key].shape != leaf.shape:
+            raise ValueError(
+                f"center, parameter {key!r}: shape {ref.leaves[key].shape} but the clients have {leaf.shape}"
+            )
+    extra = [key for key in ref.leaves if key not in stacked.leaves]
+    if extra:
+        raise ValueError(f"center has a parameter {extra[0]!r} that the clients do not have")
+    centre = {key: ref.arrays[key][0] for key in stacked.arrays}
+    return {key: a - centre[key] for key, a in stacked.arrays.items()}, centre
+
+
+def norm_clipped_mean(
+    models: Sequence[Model],
+    max_norm: float,
+    center: Model | None = None,
+    num_samples: Sequence[float] | None = None,
+) -> Model:
+    """Clip each update ``w_k - center`` to norm ``max_norm``, then average (weighted if counts are given).
+
+    ``center`` is the global model the clients started from; without it the models are clipped
+    themselves (pass updates then). One client can move the result by at most its weight times
+    ``max_norm``.
+
+    >>> norm_clipped_mean([[0.0, 1.0], [0.0, 100.0]], max_norm=2.0, center=[0.0, 0.0])
+    [0.0, 1.5]
+    """
+    stacked = stack_models(models)
+    limit = _positive(max_norm, "max_norm")
+    n = stacked.n_clients
+    updates, centre = (stacked.arrays, None) if center is None else _updates_from(stacked, center)
+    norms = np.linalg.norm(_flat(updates), axis=1)
+    scale = np.where(norms > limit, limit / np.where(norms > 0, norms, 1.0), 1.0)
+    weights = np.full(n, 1.0 / n) if num_samples is None else normalise_weights(num_samples, n)
+    reduced = {key: np.tensordot(weights * scale, u, axes=1) for key, u in updates.items()}
+    if centre is not None:
+        reduced = {key: centre[key] + r for key, r in reduced.items()}
+    return unstack(stacked, reduced)
