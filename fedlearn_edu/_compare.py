@@ -36,13 +36,26 @@ def _to_array(value: Any) -> np.ndarray | None:
     return None
 
 
-def brief(value: Any, digits: int = 4, max_items: int = 8) -> str:
+def _number(x: float, digits: int) -> str:
+    text = f"{x:.{digits}g}"
+    return text if any(c in text for c in ".enN") else text + ".0"
+
+
+def _nested(array: np.ndarray, digits: int) -> str:
+    if array.ndim == 0:
+        return _number(float(array), digits)
+    return "[" + ", ".join(_nested(row, digits) for row in array) + "]"
+
+
+def brief(value: Any, digits: int = 4, max_items: int = 12) -> str:
     """A short, stable description of a value for feedback messages.
 
     >>> brief([0.20000000000000004, 0.3, 0.4])
     '[0.2, 0.3, 0.4]'
-    >>> brief({"w": [1.0, 2.0], "b": 0.5})
-    "{'w': [1.0, 2.0], 'b': 0.5}"
+    >>> brief({"w": [[1.0, 2.0]], "b": 0.5})
+    "{'w': [[1.0, 2.0]], 'b': 0.5}"
+    >>> brief(list(range(100)))
+    'nested list of shape (100,): [0.0, 1.0, 2.0, 3.0, ...]'
     """
     if isinstance(value, Mapping):
         inner = ", ".join(f"{k!r}: {brief(v, digits, max_items)}" for k, v in list(value.items())[:max_items])
@@ -54,21 +67,24 @@ def brief(value: Any, digits: int = 4, max_items: int = 8) -> str:
         return "{" + ", ".join(sorted(repr(v) for v in value)) + "}"
     array = _to_array(value)
     if array is None:
+        if isinstance(value, (list, tuple)) and len(value) <= max_items:
+            inner = ", ".join(brief(v, digits, max_items) for v in value)
+            return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
         text = repr(value)
         return text if len(text) <= 80 else text[:77] + "..."
     rounded = np.round(array, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    wrap = "tensor({})" if _is_tensor(value) else ("array({})" if isinstance(value, np.ndarray) else "{}")
     if array.ndim == 0:
-        text = f"{float(rounded):.{digits}g}"
-        return text if "." in text or "e" in text or "n" in text else text + ".0"
-    flat = [f"{float(x):.{digits}g}" for x in rounded.ravel()[:max_items]]
-    flat = [t if ("." in t or "e" in t or "n" in t) else t + ".0" for t in flat]
-    if array.ndim == 1:
-        body = ", ".join(flat) + (", ..." if array.size > max_items else "")
-        prefix = "tensor(" if _is_tensor(value) else ("array(" if isinstance(value, np.ndarray) else "")
-        suffix = ")" if prefix else ""
-        return f"{prefix}[{body}]{suffix}"
+        return (
+            _number(float(rounded), digits)
+            if not wrap.startswith(("t", "a"))
+            else wrap.format(_number(float(rounded), digits))
+        )
+    if array.size <= max_items:
+        return wrap.format(_nested(rounded, digits))
     kind = "tensor" if _is_tensor(value) else ("array" if isinstance(value, np.ndarray) else "nested list")
-    return f"{kind} of shape {tuple(array.shape)}, starting {', '.join(flat[:4])}, ..."
+    start = ", ".join(_number(float(x), digits) for x in rounded.ravel()[:4])
+    return f"{kind} of shape {tuple(array.shape)}: [{start}, ...]"
 
 
 def _kind(value: Any) -> str:
@@ -114,6 +130,14 @@ def difference(
         return None
     if isinstance(expected, (str, bool, np.bool_)) or expected is None:
         return None if got == expected else f"expected {brief(expected)}{at} but got {brief(got)}"
+    if isinstance(expected, (list, tuple)) and _to_array(expected) is None:
+        if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+            return f"expected a list of {len(expected)}{at} but got {brief(got)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            diff = difference(g, e, rtol, atol, where=f"item {i}" + (f" of {where}" if where else ""))
+            if diff:
+                return diff
+        return None
     if isinstance(expected, (set, frozenset)):
         if not isinstance(got, (set, frozenset, list, tuple)):
             return f"expected a set of choices{at} but got {brief(got)}"

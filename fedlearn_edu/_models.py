@@ -197,11 +197,12 @@ def stack_models(models: Sequence[Any]) -> Stacked:
 
 
 def _restore_leaf(array: np.ndarray, leaf: Leaf) -> Any:
+    array = np.array(array, dtype=np.float64).reshape(leaf.shape)  # a fresh array, never a view
     if leaf.kind == TENSOR:
         if leaf.is_integer_tensor:
-            array = np.rint(array)
+            np.rint(array, out=array)
         torch = sys.modules["torch"]
-        return torch.from_numpy(np.ascontiguousarray(array)).to(dtype=leaf.dtype, device=leaf.device)
+        return torch.from_numpy(array).to(dtype=leaf.dtype, device=leaf.device)
     if leaf.kind == LIST:
         return array.tolist()
     if leaf.kind == NUMBER:

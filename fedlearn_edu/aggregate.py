@@ -89,9 +89,9 @@ def normalise_weights(num_samples: Sequence[float], n_clients: int) -> np.ndarra
     return np.asarray(counts) / total
 
 
-def _weighted_average(models: Sequence[Model], num_samples: Sequence[float] | None) -> Model:
+def _average(models: Sequence[Model], num_samples: Sequence[float] | None, weighted: bool) -> Model:
     stacked = stack_models(models)
-    weights = None if num_samples is None else normalise_weights(num_samples, stacked.n_clients)
+    weights = normalise_weights(num_samples, stacked.n_clients) if weighted else None
     reduced = {}
     for key, array in stacked.arrays.items():
         if weights is None:
@@ -111,7 +111,7 @@ def federated_mean(models: Sequence[Model]) -> Model:
 
     (Your screen may show 0.20000000000000004: that is floating point, not a bug.)
     """
-    return _weighted_average(models, None)
+    return _average(models, None, weighted=False)
 
 
 def fedavg(models: Sequence[Model], num_samples: Sequence[float]) -> Model:
@@ -122,7 +122,7 @@ def fedavg(models: Sequence[Model], num_samples: Sequence[float]) -> Model:
     >>> fedavg([[0.0, 1.0], [4.0, 5.0]], num_samples=[30, 10])
     [1.0, 2.0]
     """
-    return _weighted_average(models, num_samples)
+    return _average(models, num_samples, weighted=True)
 
 
 # --- Robust aggregation: when some clients may lie ------------------------------------------------

@@ -248,16 +248,25 @@ class FunctionProblem(Problem):
         self,
         target: str,
         *,
-        cases: Sequence[Case],
+        cases: Sequence[Case] | Callable[[], Sequence[Case]],
         reference: Callable | None = None,
         mistakes: Sequence[Mistake] = (),
+        validate: Callable[[Any], str | None] | None = None,
         rtol: float = 1e-6,
         atol: float = 1e-9,
         **kw: Any,
     ):
         super().__init__(target, **kw)
-        self.cases, self.reference, self.mistakes = list(cases), reference, list(mistakes)
+        # cases may be a function, so that building them (e.g. with torch) waits until the first check
+        self._cases, self.reference, self.mistakes = cases, reference, list(mistakes)
+        self.validate = validate  # extra demands on a right-valued result (e.g. "values must be tensors")
         self.rtol, self.atol = rtol, atol
+
+    @property
+    def cases(self) -> list[Case]:
+        if callable(self._cases):
+            self._cases = self._cases()
+        return list(self._cases)
 
     def expected(self, case: Case) -> Any:
         if case.expected is not MISSING:
@@ -287,9 +296,12 @@ class FunctionProblem(Problem):
             if diff:
                 label = f" ({case.label})" if case.label else ""
                 text = f"{call}{label} should return {brief(expected)} but returned {brief(got)}."
-                if "shape" in diff or "key" in diff or "expected a" in diff:
+                if any(word in diff for word in ("shape", "missing", "unexpected key", "expected a")):
                     text += f"\nIn detail: {diff}."
                 raise Incorrect(text + _diagnose(self.mistakes, got, case, self.rtol, self.atol))
+            problem = self.validate(got) if self.validate is not None else None
+            if problem:
+                raise Incorrect(f"{call} has the right numbers, but {problem}")
             changed = difference(args, case.args, 0, 0) or difference(kwargs, case.kwargs, 0, 0)
             if changed:
                 raise Incorrect(

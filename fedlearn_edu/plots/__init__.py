@@ -32,7 +32,7 @@ COLOURS = {
 }
 
 STYLE = {
-    "figure.figsize": (7.0, 4.2),
+    "figure.figsize": (8.0, 4.5),
     "figure.dpi": 80,
     "font.size": 13,
     "axes.titlesize": 14,
