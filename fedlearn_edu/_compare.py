@@ -55,7 +55,9 @@ def brief(value: Any, digits: int = 4, max_items: int = 12) -> str:
     >>> brief({"w": [[1.0, 2.0]], "b": 0.5})
     "{'w': [[1.0, 2.0]], 'b': 0.5}"
     >>> brief(list(range(100)))
-    'nested list of shape (100,): [0.0, 1.0, 2.0, 3.0, ...]'
+    'integers of shape (100,): [0, 1, 2, 3, ...]'
+    >>> brief([0.5] * 20)
+    'nested list of shape (20,): [0.5, 0.5, 0.5, 0.5, ...]'
     """
     if isinstance(value, Mapping):
         inner = ", ".join(f"{k!r}: {brief(v, digits, max_items)}" for k, v in list(value.items())[:max_items])
@@ -72,6 +74,15 @@ def brief(value: Any, digits: int = 4, max_items: int = 12) -> str:
             return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
         text = repr(value)
         return text if len(text) <= 80 else text[:77] + "..."
+    if not _is_tensor(value) and np.asarray(value).dtype.kind in "iu":  # whole numbers stay whole: 3, not 3.0
+        ints = np.asarray(value)
+        start = ", ".join(str(v) for v in ints.ravel()[:4].tolist())
+        text = (
+            str(ints.tolist())
+            if ints.size <= max_items
+            else f"integers of shape {ints.shape}: [{start}, ...]"
+        )
+        return f"array({text})" if isinstance(value, np.ndarray) else text
     rounded = np.round(array, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     wrap = "tensor({})" if _is_tensor(value) else ("array({})" if isinstance(value, np.ndarray) else "{}")
     if array.ndim == 0:

@@ -19,7 +19,7 @@ Feedback is shown as coloured HTML in Jupyter and as plain text anywhere else.
     'correct'
     >>> print(double.evaluate(lambda x: x * x))
     ✗ Incorrect -- Double it
-    double(3) should return 6.0 but returned 9.0.
+    double(3) should return 6 but returned 9.
 """
 
 from __future__ import annotations
@@ -129,12 +129,14 @@ class Problem:
     in the notebook by itself, or takes the answer as an argument: ``q1.check(my_answer)``.
     """
 
-    def __init__(self, target: str, *, title: str, hints: Sequence[str] = (), explanation: str = ""):
+    def __init__(
+        self, target: str, *, title: str, hints: Sequence[str] = (), explanation: str = "", name: str = "q?"
+    ):
         self.target = target
         self.title = title
         self.hints = list(hints)
         self.explanation = explanation
-        self.name = "q?"  # set by label_problems()
+        self.name = name  # label_problems() sets it to the variable's name (q1, q2, ...)
         self.notebook: str | None = None
         self.last: Feedback | None = None
 
@@ -147,9 +149,13 @@ class Problem:
         raise NotImplementedError
 
     # --- what students call -------------------------------------------------------------------
+    @property
+    def heading(self) -> str:
+        return f"{self.name}: {self.title}" if self.name != "q?" else self.title
+
     def evaluate(self, value: Any = MISSING) -> Feedback:
         """The verdict for ``value`` as a :class:`Feedback` (``check()`` shows this)."""
-        heading = f"{self.name}: {self.title}" if self.name != "q?" else self.title
+        heading = self.heading
         try:
             if value is MISSING:
                 raise NotAttempted(
@@ -175,15 +181,15 @@ class Problem:
 
     def hint(self, level: int = 1) -> None:
         """Show hint number ``level`` (1 is the gentlest)."""
-        heading = f"{self.name}: {self.title}"
+        heading, me = self.heading, self.name if self.name != "q?" else "this question"
         if not self.hints:
-            _show(Feedback("hint", heading, f"There is no hint for this one; try {self.name}.solution()."))
+            _show(Feedback("hint", heading, f"There is no hint for this one; try {me}.solution()."))
             return
         level = max(1, min(int(level), len(self.hints)))
         more = (
-            f"\n(Hint {level} of {len(self.hints)}: {self.name}.hint({level + 1}) says more.)"
+            f"\n(Hint {level} of {len(self.hints)}: {me}.hint({level + 1}) says more.)"
             if level < len(self.hints)
-            else f"\n(Last hint. Still stuck? {self.name}.solution() shows a solution.)"
+            else f"\n(Last hint. Still stuck? {me}.solution() shows a solution.)"
         )
         _show(Feedback("hint", heading, self.hints[level - 1] + more))
 
@@ -195,7 +201,7 @@ class Problem:
             code = (
                 f"(no solution found for {key}: an instructor can run `python kit.py exercises` to fix this)"
             )
-        _show(Feedback("solution", f"{self.name}: {self.title}", self.explanation, code))
+        _show(Feedback("solution", self.heading, self.explanation, code))
 
 
 @dataclass

@@ -56,14 +56,14 @@ class Status:
     def line(self) -> str:
         name = self.requirement.distribution
         if not self.ok:
-            return f"✗ {name:<13} missing -- needed for {self.requirement.needed_for}"
+            return f"✗ {name:<19} missing -- needed for {self.requirement.needed_for}"
         version = (self.installed or "").split("+")[0]  # "2.13.0+cpu" -> "2.13.0"
         note = (
             ""
             if self.matches_pin
             else f" (the lessons were recorded with {self.requirement.pinned}; small differences in printed numbers are possible)"
         )
-        return f"✓ {name:<13} {version}{note}"
+        return f"✓ {name:<19} {version}{note}"
 
 
 def check(requirements: list[Requirement] | None = None) -> list[Status]:
@@ -82,7 +82,9 @@ def report(statuses: list[Status] | None = None) -> bool:
     """Print a readable report; return True if everything needed is installed."""
     statuses = check() if statuses is None else statuses
     python_ok = sys.version_info[:2] >= (3, 10)
-    print(f"{'✓' if python_ok else '✗'} Python        {sys.version_info.major}.{sys.version_info.minor}")
+    print(
+        f"{'✓' if python_ok else '✗'} Python              {sys.version_info.major}.{sys.version_info.minor}"
+    )
     for status in statuses:
         print(status.line())
     missing = [s.requirement.distribution for s in statuses if not s.ok]

@@ -1,0 +1,107 @@
+"""Lesson 01's picture: centralised learning moves the data; federated learning moves the model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from fedlearn_edu.plots import COLOURS, client_colour
+
+DATA_COLOUR = "#D55E00"  # raw records: vermillion wherever they appear
+MODEL_COLOUR = "#0072B2"  # parameters: blue wherever they travel
+
+
+def _box(ax, x, y, w, h, label, colour, text_colour="black"):
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - w / 2, y - h / 2),
+            w,
+            h,
+            boxstyle="round,pad=0.02,rounding_size=0.04",
+            facecolor=colour,
+            edgecolor="black",
+            linewidth=1.2,
+            alpha=0.9,
+        )
+    )
+    ax.text(x, y, label, ha="center", va="center", fontsize=11, color=text_colour, weight="bold")
+
+
+def _arrow(ax, start, end, colour, label, offset=(0.0, 0.0)):
+    ax.add_patch(
+        FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=colour, linewidth=2.2)
+    )
+    mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
+    ax.text(
+        *mid,
+        label,
+        ha="center",
+        va="center",
+        fontsize=9.5,
+        color=colour,
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+    )
+
+
+def _records(ax, x, y):
+    for dx in (-0.06, 0.0, 0.06):
+        ax.add_patch(
+            FancyBboxPatch(
+                (x + dx - 0.02, y - 0.03),
+                0.04,
+                0.06,
+                boxstyle="round,pad=0.005",
+                facecolor=DATA_COLOUR,
+                edgecolor="none",
+            )
+        )
+
+
+def draw_centralised_vs_federated(
+    names: Sequence[str] = ("hospital A", "hospital B", "hospital C"),
+) -> plt.Figure:
+    """Two panels: left, every site ships its records to one server; right, the server ships the
+    model, the sites train where the data lives and ship back parameters only."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    xs = [0.17, 0.5, 0.83]
+    for ax, federated in zip(axes, (False, True)):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.axis("off")
+        server_colour = COLOURS["global"] if federated else COLOURS["centralised"]
+        _box(ax, 0.5, 0.86, 0.5, 0.17, "", server_colour)
+        ax.text(
+            0.5,
+            0.9,
+            "server",
+            ha="center",
+            va="center",
+            fontsize=11,
+            weight="bold",
+            color="white" if federated else "black",
+        )
+        for k, (x, name) in enumerate(zip(xs, names)):
+            _box(ax, x, 0.2, 0.27, 0.2, "", client_colour(k))
+            ax.text(x, 0.25, name, ha="center", va="center", fontsize=10.5, weight="bold")
+            if federated:
+                _records(ax, x, 0.15)
+                top = 0.5 + (x - 0.5) * 0.45
+                _arrow(
+                    ax, (top - 0.035, 0.76), (x - 0.045, 0.31), MODEL_COLOUR, "model", offset=(-0.045, 0.08)
+                )
+                _arrow(
+                    ax, (x + 0.045, 0.31), (top + 0.035, 0.76), MODEL_COLOUR, "params", offset=(0.05, -0.08)
+                )
+            else:
+                _records(ax, 0.5 + (k - 1) * 0.2, 0.81)
+                _arrow(ax, (x, 0.31), (0.5 + (x - 0.5) * 0.45, 0.76), DATA_COLOUR, "raw records")
+        if federated:
+            ax.text(0.5, 0.02, "the records never leave; only parameters travel", ha="center", fontsize=11)
+            ax.set_title("Federated: the model goes to the data", fontsize=14)
+        else:
+            ax.text(0.5, 0.02, "every record is copied to one place", ha="center", fontsize=11)
+            ax.set_title("Centralised: the data goes to the model", fontsize=14)
+    fig.tight_layout()
+    return fig
