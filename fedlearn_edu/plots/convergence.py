@@ -1,0 +1,196 @@
+"""Figures of the article's two-worker run (lesson 03): the pooled loss per round, and the drift of
+bob, alice and the global model in the (w1, w2) plane.
+
+Each function draws one history from :func:`fedlearn_edu.two_workers.train_two_workers` on an
+``Axes`` (a new figure if none is given) and returns it; titles state what the run shows.
+
+>>> from fedlearn_edu.two_workers import article_model, train_two_workers
+>>> fig = plot_convergence(train_two_workers(article_model(seed=5)))
+>>> [ax.get_xlabel() for ax in fig.axes]
+['round', 'w₁ (weight of input x₁)']
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from fedlearn_edu.plots import COLOURS, style
+from fedlearn_edu.two_workers import WEIGHTING_NAMES
+
+__all__ = [
+    "convergence_figure",
+    "figure_png",
+    "loss_title",
+    "plot_convergence",
+    "plot_loss_comparison",
+    "plot_pooled_loss",
+    "plot_trajectories",
+    "trajectory_title",
+]
+
+LOSS_FLOOR = 1e-12  # float32 arithmetic cannot resolve smaller losses; drawn at the floor
+FIGSIZE = (13.5, 5.0)
+OPTIMUM = (0.0, 1.0)  # w1, w2 of the model that fits bob's and alice's data exactly (with b = 0)
+
+
+def _new_axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    with style():
+        return plt.subplots()[1]
+
+
+def loss_title(history: Any) -> str:
+    """A title stating what the loss curve shows."""
+    loss, rounds = history.pooled_loss, history.rounds_done
+    if history.diverged_in is not None:
+        return f"Diverged in round {history.diverged_in}: lr {history.settings['lr']} is too large"
+    if history.diverging:
+        return f"The loss grows to {loss[-1]:.1e}: lr {history.settings['lr']} is too large"
+    return f"Pooled loss falls from {loss[0]:.3g} to {loss[-1]:.1e} in {rounds} rounds"
+
+
+def plot_pooled_loss(
+    history: Any,
+    ax: Axes | None = None,
+    *,
+    label: str | None = None,
+    colour: str | None = None,
+    title: str | None = None,
+) -> Axes:
+    """The global model's loss on the pooled data after each round, on a log scale."""
+    ax = _new_axes(ax)
+    rounds = np.arange(len(history.pooled_loss))
+    loss = np.clip(np.asarray(history.pooled_loss, dtype=float), LOSS_FLOOR, None)
+    ax.semilogy(rounds, loss, marker="o", color=colour or COLOURS["global"], label=label)
+    ax.set_xlim(-0.3, max(history.settings.get("rounds", 1), len(rounds) - 1, 1) + 0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("round")
+    ax.set_ylabel("pooled loss Σ(pred − y)²")
+    ax.set_title(loss_title(history) if title is None else title, fontsize=12)
+    if label is not None:
+        ax.legend()
+    return ax
+
+
+def trajectory_title(history: Any) -> str:
+    """A title stating what the (w1, w2) picture shows."""
+    if history.diverging:
+        return "Each round overshoots:\nthe models fly away from the optimum"
+    if history.rounds_done == 0:
+        return "No rounds yet:\nthe global model is where it started"
+    end = history.trajectory("global")[-1][:2]
+    gap = float(np.hypot(end[0] - OPTIMUM[0], end[1] - OPTIMUM[1]))
+    return f"Each worker drifts towards its own line;\nthe global model ends {gap:.3f} from (0, 1)"
+
+
+def _limits(points: np.ndarray, start: np.ndarray, reach: float = 2.0) -> tuple[tuple, tuple]:
+    """Axis limits around the start, the optimum and the points near them.
+
+    Points of a diverging run fly off the picture instead of squashing it to a dot.
+    """
+    anchors = np.array([start, OPTIMUM])
+    centre, size = anchors.mean(axis=0), np.ptp(anchors, axis=0)
+    near = points[np.all(np.abs(points - centre) <= reach + size, axis=1)]
+    box = np.vstack([anchors, near])
+    low, high = box.min(axis=0), box.max(axis=0)
+    pad = 0.08 * np.maximum(high - low, 0.5)
+    return (low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1])
+
+
+def plot_trajectories(history: Any, ax: Axes | None = None, *, title: str | None = None) -> Axes:
+    """bob, alice and the global model in the (w1, w2) plane, round by round (client drift).
+
+    Each round draws a line from the global model to where each worker's local training took it;
+    the next global point is their average.
+    """
+    ax = _new_axes(ax)
+    ax.axvline(0.0, color=COLOURS["bob"], ls="--", lw=1.5, label="bob's data fit exactly (w₁ = 0)")
+    ax.axhline(1.0, color=COLOURS["alice"], ls="--", lw=1.5, label="alice's data fit exactly (w₂ = 1)")
+    glob = history.trajectory("global")
+    points = [glob[:, :2]]
+    for name in history.worker_params:
+        ends = history.trajectory(name)
+        colour = COLOURS.get(name, COLOURS["client"])
+        segments = [[glob[r, :2], end[:2]] for r, end in enumerate(ends)]  # global -> worker
+        ax.add_collection(LineCollection(segments, colors=colour, linewidths=1.2, alpha=0.8))
+        ax.plot(ends[:, 0], ends[:, 1], "o", ms=6, color=colour, label=f"{name} after local training")
+        points.append(ends[:, :2])
+    ax.plot(glob[:, 0], glob[:, 1], "-o", ms=5, color=COLOURS["global"], lw=1.6, label="global model")
+    ax.plot(glob[0, 0], glob[0, 1], "s", ms=9, color=COLOURS["global"], label="start")
+    ax.plot(*OPTIMUM, "*", ms=18, color=COLOURS["optimum"], mec="white", zorder=5, label="pooled optimum")
+    points = np.vstack(points)
+    xlim, ylim = _limits(points[np.all(np.isfinite(points), axis=1)], glob[0, :2])
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("w₁ (weight of input x₁)")
+    ax.set_ylabel("w₂ (weight of input x₂)")
+    ax.set_title(trajectory_title(history) if title is None else title, fontsize=12)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10, frameon=False)
+    return ax
+
+
+def plot_convergence(history: Any, fig: Figure | None = None) -> Figure:
+    """Both pictures side by side: the pooled loss (left) and the drift in the (w1, w2) plane (right).
+
+    With ``fig`` given, its two axes are cleared and redrawn (this is how the convergence widget
+    redraws; a figure without two axes gets them, placed by :func:`convergence_figure`'s rule).
+    """
+    with style():
+        if fig is None:
+            fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+        if len(fig.axes) != 2:
+            fig.clear()
+            fig.subplots(1, 2)
+        loss_ax, plane_ax = fig.axes
+        loss_ax.clear()
+        plane_ax.clear()
+        plot_pooled_loss(history, loss_ax)
+        plot_trajectories(history, plane_ax)
+        s = history.settings
+        fig.suptitle(
+            f"{s['rounds']} rounds × {s['local_steps']} local steps, lr {s['lr']}, "
+            + WEIGHTING_NAMES.get(s["weighting"], s["weighting"])
+            + (f", bob's data ×{s['bob_copies']}" if s.get("bob_copies", 1) != 1 else ""),
+            fontsize=12,
+        )
+    return fig
+
+
+def convergence_figure() -> Figure:
+    """An empty two-panel figure with fixed margins, outside pyplot (no inline duplicate).
+
+    Fixed margins draw several times faster than a layout engine; the widget redraws this one.
+    """
+    with style():
+        fig = Figure(figsize=FIGSIZE, dpi=plt.rcParams["figure.dpi"])
+        fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.065, right=0.79, bottom=0.12, top=0.8, wspace=0.3)
+    return fig
+
+
+def figure_png(fig: Figure) -> bytes:
+    """Render ``fig`` in the kit's style to PNG bytes, quickly (light compression, no bbox search)."""
+    buffer = io.BytesIO()
+    with style():  # ticks and grid lines are made at draw time: draw them in the kit's style too
+        FigureCanvasAgg(fig).print_png(buffer, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+def plot_loss_comparison(histories: Sequence[Any], labels: Sequence[str], *, title: str) -> Axes:
+    """Several runs' pooled loss on one log-scale axes (e.g. 1, 10 and 100 local steps)."""
+    ax = _new_axes(None)
+    colours = [COLOURS["unweighted"], COLOURS["global"], COLOURS["weighted"], COLOURS["centralised"]]
+    for i, (history, label) in enumerate(zip(histories, labels, strict=True)):
+        plot_pooled_loss(history, ax, label=label, colour=colours[i % len(colours)], title=title)
+    return ax
