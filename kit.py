@@ -103,7 +103,8 @@ def cmd_lab(py: Path, extra: list[str]) -> int:
 
 def cmd_test(py: Path, extra: list[str]) -> int:
     steps = [
-        ("lint (ruff)", ["-m", "ruff", "check", "."]),
+        ("lint (ruff check)", ["-m", "ruff", "check", "."]),
+        ("formatting (ruff format --check)", ["-m", "ruff", "format", "--check", "."]),
         ("exercises/ is what solutions/ generates", ["-m", "fedlearn_edu.tools.exercises", "--check"]),
         ("pytest: package, doctests, notebooks (nbval), exercises", ["-m", "pytest", *extra]),
     ]
