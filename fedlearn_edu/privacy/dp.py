@@ -1,0 +1,112 @@
+"""Differentially private FedAvg (McMahan, Ramage, Talwar & Zhang 2018), the server's side.
+
+Each round:
+
+1. sample clients: each one takes part with probability ``q`` (Poisson sampling), independently;
+2. each sampled client trains and sends its model; its update ``delta_k = w_k - w`` is **clipped**
+   to L2 norm ``C``, so no client can move the model by more than ``C``;
+3. the server adds **Gaussian noise** of standard deviation ``sigma * C`` to the *sum* of the
+   clipped updates and divides by the *expected* number of clients ``q * N`` (a fixed number, so
+   the result does not reveal how many clients took part)::
+
+       w_new = w + ( sum_k clip(delta_k, C) + N(0, sigma^2 C^2 I) ) / (q N)
+
+Each client is then protected by noise as large as anything it could contribute; the
+:mod:`~fedlearn_edu.privacy.accountant` turns ``sigma``, ``q`` and the number of rounds into
+``(epsilon, delta)``. Every client counts the same here (McMahan et al. also allow bounded
+weights). Works on every model kind :mod:`fedlearn_edu.aggregate` accepts; numpy only.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import TypeVar
+
+import numpy as np
+
+from fedlearn_edu._models import stack_models, unstack
+from fedlearn_edu.aggregate import clip_to_norm, norm_clipped_mean
+
+__all__ = ["add_gaussian_noise", "clip_to_norm", "dp_fedavg_step", "poisson_sample"]
+
+Model = TypeVar("Model")
+
+
+def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def poisson_sample(
+    n_clients: int, sample_rate: float, seed: int | np.random.Generator | None = None
+) -> list[int]:
+    """The clients taking part in one round: each with probability ``sample_rate``, independently.
+
+    >>> poisson_sample(10, 0.3, seed=0)
+    [1, 2, 3]
+    """
+    if not 0 <= sample_rate <= 1:
+        raise ValueError(f"sample_rate must be a probability in [0, 1]; got {sample_rate!r}")
+    return np.flatnonzero(_rng(seed).random(n_clients) < sample_rate).tolist()
+
+
+def add_gaussian_noise(model: Model, std: float, seed: int | np.random.Generator | None = None) -> Model:
+    """A copy of ``model`` with independent N(0, std^2) noise added to every parameter.
+
+    >>> add_gaussian_noise([1.0, 2.0], std=0.0)
+    [1.0, 2.0]
+    """
+    if isinstance(std, bool) or not isinstance(std, numbers.Real) or not std >= 0:
+        raise ValueError(f"std must be a number >= 0; got {std!r}")
+    rng = _rng(seed)
+    stacked = stack_models([model])
+    return unstack(
+        stacked, {key: a[0] + std * rng.standard_normal(a.shape[1:]) for key, a in stacked.arrays.items()}
+    )
+
+
+def dp_fedavg_step(
+    global_model: Model,
+    client_models: Sequence[Model],
+    clip_norm: float,
+    noise_multiplier: float,
+    expected_clients: float,
+    seed: int | np.random.Generator | None = None,
+) -> Model:
+    """One DP-FedAvg server step: clip each update to ``clip_norm``, add noise to the sum, average.
+
+    ``expected_clients`` is q N, the average number of clients per round. With no noise and
+    updates shorter than ``clip_norm`` it is the plain mean of the updates when q N clients came:
+
+    >>> dp_fedavg_step([0.0, 0.0], [[0.2, 0.0], [0.0, 0.4]], clip_norm=1.0,
+    ...                noise_multiplier=0.0, expected_clients=2)
+    [0.1, 0.2]
+    """
+    if (
+        isinstance(expected_clients, bool)
+        or not isinstance(expected_clients, numbers.Real)
+        or not expected_clients > 0
+    ):
+        raise ValueError(f"expected_clients (q N) must be a number > 0; got {expected_clients!r}")
+    if (
+        isinstance(noise_multiplier, bool)
+        or not isinstance(noise_multiplier, numbers.Real)
+        or noise_multiplier < 0
+    ):
+        raise ValueError(f"noise_multiplier (sigma) must be a number >= 0; got {noise_multiplier!r}")
+    if isinstance(clip_norm, bool) or not isinstance(clip_norm, numbers.Real) or not 0 < clip_norm < np.inf:
+        raise ValueError(f"clip_norm (C) must be a positive, finite number; got {clip_norm!r}")
+    rng = _rng(seed)
+    if len(client_models) == 0:  # nobody sampled this round: the noise still goes out
+        total = stack_models([global_model])
+        sums = {key: np.zeros(a.shape[1:]) for key, a in total.arrays.items()}
+    else:
+        clipped_mean = norm_clipped_mean(client_models, clip_norm, center=global_model)
+        total = stack_models([global_model, clipped_mean])
+        sums = {key: len(client_models) * (a[1] - a[0]) for key, a in total.arrays.items()}
+    std = noise_multiplier * float(clip_norm)
+    reduced = {
+        key: a[0] + (sums[key] + std * rng.standard_normal(a.shape[1:])) / expected_clients
+        for key, a in total.arrays.items()
+    }
+    return unstack(total, reduced)

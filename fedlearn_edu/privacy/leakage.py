@@ -1,0 +1,168 @@
+"""Gradient leakage: rebuild a client's training image from the gradient it shares.
+
+Deep Leakage from Gradients (DLG, Zhu et al. 2019): the attacker (an honest-but-curious server)
+knows the model and the shared gradient ``g``. It starts from a random "dummy" image and changes
+it until the dummy's gradient matches ``g``. iDLG (Zhao et al. 2020) first reads the label off the
+gradient of the last layer, which makes the search easier. We match by cosine similarity
+(Geiping et al. 2020), so rescaling the update -- clipping, a learning rate -- does not help the
+client. Gradients are dicts ``{parameter name: tensor}``, like a ``state_dict``, so the kit's
+aggregation and clipping functions apply to them unchanged.
+
+>>> model = leaky_model(seed=0)
+>>> image, label = torch.linspace(0, 1, 64, dtype=torch.float64)[None], torch.tensor([3])
+>>> infer_label(shared_gradient(model, image, label))
+3
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = [
+    "Reconstruction",
+    "infer_label",
+    "leaky_model",
+    "local_update",
+    "reconstruct",
+    "reconstruction_error",
+    "shared_gradient",
+]
+
+Gradient = dict[str, torch.Tensor]
+
+
+def leaky_model(n_inputs: int = 64, hidden: int = 32, n_classes: int = 10, seed: int = 0) -> nn.Module:
+    """A small MLP (input -> sigmoid hidden layer -> class scores), in float64 for precise matching.
+
+    DLG needs a model it can differentiate twice smoothly, hence the sigmoid rather than a ReLU.
+    PyTorch's default initialisation, seeded without touching the global random state.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(n_inputs, hidden), nn.Sigmoid(), nn.Linear(hidden, n_classes))
+    return model.double()
+
+
+def _as_batch(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
+    y = torch.as_tensor(np.asarray(labels, dtype=np.int64)).reshape(-1)
+    x = torch.as_tensor(np.asarray(images, dtype=np.float64))
+    if x.numel() % max(len(y), 1) != 0 or len(y) == 0:
+        raise ValueError(f"{len(y)} labels for images of shape {tuple(x.shape)}: give one label per image")
+    return x.reshape(len(y), -1), y
+
+
+def shared_gradient(model: nn.Module, images, labels) -> Gradient:
+    """The gradient of the mean cross-entropy loss on a batch: what a FedSGD client sends."""
+    x, y = _as_batch(images, labels)
+    names = [name for name, _ in model.named_parameters()]
+    grads = torch.autograd.grad(F.cross_entropy(model(x), y), list(model.parameters()))
+    return {name: g.detach() for name, g in zip(names, grads)}
+
+
+def local_update(model: nn.Module, images, labels, steps: int, lr: float) -> Gradient:
+    """What a FedAvg client sends instead: ``w_start - w_end`` after ``steps`` of full-batch SGD."""
+    x, y = _as_batch(images, labels)
+    local = copy.deepcopy(model)
+    optimiser = torch.optim.SGD(local.parameters(), lr=lr)
+    for _ in range(steps):
+        optimiser.zero_grad()
+        F.cross_entropy(local(x), y).backward()
+        optimiser.step()
+    start = dict(model.named_parameters())
+    return {name: (start[name] - p).detach() for name, p in local.named_parameters()}
+
+
+def infer_label(gradient: Gradient) -> int:
+    """iDLG: the label of a single image, read off the gradient of the last layer's weights.
+
+    With softmax cross-entropy, row c of that gradient is ``(p_c - y_c) * h``: the hidden
+    activations ``h`` are positive (sigmoid), ``p_c - y_c`` is negative only for the true class.
+    """
+    weight = [g for name, g in gradient.items() if g.ndim == 2][-1]
+    return int(torch.argmin(weight.sum(dim=1)))
+
+
+@dataclass
+class Reconstruction:
+    """The attacker's result: the images (n, 64) in [0, 1], snapshots along the way, the final loss."""
+
+    images: np.ndarray
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)
+    loss: float = float("nan")
+
+
+def _cosine_distance(a: Sequence[torch.Tensor], b: Sequence[torch.Tensor]) -> torch.Tensor:
+    va, vb = torch.cat([t.reshape(-1) for t in a]), torch.cat([t.reshape(-1) for t in b])
+    return 1 - (va @ vb) / (va.norm() * vb.norm() + 1e-30)
+
+
+def reconstruct(
+    model: nn.Module,
+    gradient: Gradient,
+    labels: Sequence[int] | None,
+    n_images: int = 1,
+    iterations: int = 30,
+    snapshots: Sequence[int] = (),
+    seed: int = 0,
+) -> Reconstruction:
+    """Find ``n_images`` images whose gradient matches ``gradient`` (L-BFGS from random noise).
+
+    Give the ``labels`` (iDLG: from :func:`infer_label`), or ``None`` to search for soft labels
+    too (the original DLG). ``snapshots`` lists the iterations at which to keep a copy.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    dummy = torch.rand(n_images, 64, generator=generator, dtype=torch.float64).requires_grad_(True)
+    unknowns = [dummy]
+    if labels is None:
+        soft = torch.randn(n_images, 10, generator=generator, dtype=torch.float64).requires_grad_(True)
+        unknowns.append(soft)
+    else:
+        y = torch.as_tensor(np.asarray(labels, dtype=np.int64)).reshape(-1)
+    target = [gradient[name].detach().to(torch.float64) for name, _ in model.named_parameters()]
+    optimiser = torch.optim.LBFGS(unknowns, lr=1, max_iter=1, history_size=100, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad()
+        out = model(dummy)
+        if labels is None:
+            loss = -(F.softmax(soft, dim=-1) * F.log_softmax(out, dim=-1)).sum(dim=-1).mean()
+        else:
+            loss = F.cross_entropy(out, y)
+        grads = torch.autograd.grad(loss, list(model.parameters()), create_graph=True)
+        distance = _cosine_distance(grads, target)
+        distance.backward()
+        return distance
+
+    kept, loss = {}, float("nan")
+    for step in range(iterations + 1):
+        if step in snapshots:
+            kept[step] = dummy.detach().clamp(0, 1).numpy().copy()
+        if step < iterations:
+            loss = float(optimiser.step(closure).detach())
+    return Reconstruction(dummy.detach().clamp(0, 1).numpy(), kept, loss)
+
+
+def reconstruction_error(reconstructed, original) -> float:
+    """Mean squared pixel error (pixels in [0, 1]), pairing each reconstruction with its best match.
+
+    0 is a perfect copy; guessing "the average digit" for every image scores about 0.073.
+
+    >>> reconstruction_error([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]])
+    0.0
+    """
+    from scipy.optimize import linear_sum_assignment  # comes with scikit-learn
+
+    a = np.asarray(reconstructed, dtype=np.float64).reshape(
+        np.shape(original)[0] if np.ndim(original) > 1 else 1, -1
+    )
+    b = np.asarray(original, dtype=np.float64).reshape(a.shape[0], -1)
+    cost = ((a[:, None, :] - b[None, :, :]) ** 2).mean(axis=-1)
+    rows, cols = linear_sum_assignment(cost)
+    return float(cost[rows, cols].mean())
