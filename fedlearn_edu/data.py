@@ -1,0 +1,354 @@
+"""Data for the lessons, and the ways of sharing it out among clients.
+
+Two data sets, both offline:
+
+- :func:`load_digits` -- the 8x8 handwritten digits that scikit-learn ships (1797 images, 10 classes),
+  split into train and test with a fixed seed and standardised with the *train* part's statistics
+  only (the test set must not leak into training, not even through its mean);
+- :func:`bob_alice` -- the source article's toy data: two workers, two samples each.
+
+And the partitioners, which decide which client holds which training example. Each returns one
+array of train-set indices per client; together they cover the train set exactly once
+(:func:`check_partition` verifies that):
+
+- :func:`iid_partition` -- shuffle, then cut into equal parts: every client looks like the whole;
+- :func:`dirichlet_partition` -- label skew: each label is shared out in proportions drawn from
+  Dirichlet(alpha); small alpha, few labels per client; large alpha, close to IID;
+- :func:`shard_partition` -- McMahan et al. (2017)'s pathological split: sort by label, cut into
+  shards, give each client a few shards (so a few labels);
+- :func:`quantity_skew_partition` -- IID labels but very different client sizes.
+
+This module needs numpy only (not torch, not even scikit-learn's import: the digits file is read
+directly from scikit-learn's installed data folder).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "Dataset",
+    "bob_alice",
+    "bob_alice_federation",
+    "check_partition",
+    "dirichlet_partition",
+    "iid_partition",
+    "label_counts",
+    "load_digits",
+    "partition",
+    "quantity_skew_partition",
+    "shard_partition",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features ``x_*`` (float32, one row per example) and targets ``y_*`` for train and test.
+
+    ``n_classes`` is the number of labels for classification (labels are ``0 .. n_classes-1``),
+    ``None`` for regression (then ``y_*`` are float32 columns).
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset({self.name!r}: {len(self.x_train)} train and {len(self.x_test)} test examples, "
+            f"{self.x_train.shape[1]} features, "
+            + (f"{self.n_classes} classes)" if self.n_classes else "regression)")
+        )
+
+
+def _digits_file() -> Path:
+    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it (saves ~1 s)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "the digits data set ships with scikit-learn, which is not installed: "
+            "pip install scikit-learn (it is part of the classroom environment)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
+
+
+def _stratified_split(labels: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """A boolean mask marking the test examples: the same fraction of every label."""
+    is_test = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        where = rng.permutation(np.flatnonzero(labels == label))
+        is_test[where[: round(test_fraction * len(where))]] = True
+    return is_test
+
+
+def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """scikit-learn's 8x8 digits, split (same share of each digit in train and test) and standardised.
+
+    Every pixel is shifted and scaled by the *train* mean and standard deviation (pixels that are
+    constant in the train part are only shifted). Same seed, same split.
+
+    >>> digits = load_digits(seed=0)
+    >>> digits
+    Dataset('digits': 1347 train and 450 test examples, 64 features, 10 classes)
+    >>> print(abs(round(float(digits.x_train.mean()), 6)), digits.y_train[:5])
+    0.0 [6 9 5 0 8]
+    """
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1 (exclusive); got {test_fraction}")
+    path = _digits_file()
+    if path.exists():
+        table = np.loadtxt(path, delimiter=",")
+        x, y = table[:, :-1], table[:, -1].astype(np.int64)
+    else:  # a future scikit-learn may move the file: fall back to its public loader
+        from sklearn.datasets import load_digits as sklearn_digits
+
+        x, y = sklearn_digits(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    is_test = _stratified_split(y, test_fraction, rng)
+    train_order = rng.permutation(np.flatnonzero(~is_test))  # shuffled: no hidden label order
+    test_order = np.flatnonzero(is_test)
+    mean = x[train_order].mean(axis=0)
+    std = x[train_order].std(axis=0)
+    std[std == 0] = 1.0
+
+    def scaled(rows: np.ndarray) -> np.ndarray:
+        return ((x[rows] - mean) / std).astype(np.float32)
+
+    return Dataset("digits", scaled(train_order), y[train_order], scaled(test_order), y[test_order], 10)
+
+
+def bob_alice() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The article's data: bob holds ``[[1,1],[0,1]] -> [1,1]``, alice ``[[0,0],[0,1]] -> [0,1]``.
+
+    >>> x, y = bob_alice()["bob"]
+    >>> x.tolist(), y.tolist()
+    ([[1.0, 1.0], [0.0, 1.0]], [[1.0], [1.0]])
+    """
+    return {
+        "bob": (np.array([[1, 1], [0, 1]], np.float32), np.array([[1], [1]], np.float32)),
+        "alice": (np.array([[0, 0], [0, 1]], np.float32), np.array([[0], [1]], np.float32)),
+    }
+
+
+def bob_alice_federation() -> tuple[Dataset, list[np.ndarray]]:
+    """The article's data as a federation: the pooled data set and its partition (bob, then alice).
+
+    There is no test set in the article; "test" is the pooled data, so the test loss is the pooled loss.
+
+    >>> data, parts = bob_alice_federation()
+    >>> [p.tolist() for p in parts]
+    [[0, 1], [2, 3]]
+    """
+    workers = bob_alice()
+    x = np.concatenate([x for x, _ in workers.values()])
+    y = np.concatenate([y for _, y in workers.values()])
+    return Dataset("bob & alice", x, y, x.copy(), y.copy()), [np.arange(0, 2), np.arange(2, 4)]
+
+
+# --- partitions -------------------------------------------------------------------------------
+
+
+def _check_clients(n_samples: int, n_clients: int, per_client: int = 1) -> None:
+    if isinstance(n_clients, bool) or not isinstance(n_clients, (int, np.integer)) or n_clients < 1:
+        raise ValueError(f"n_clients must be a whole number >= 1; got {n_clients!r}")
+    if n_clients * per_client > n_samples:
+        need = "example" if per_client == 1 else f"{per_client} examples"
+        raise ValueError(
+            f"{n_clients} clients but only {n_samples} examples: each client needs at least {need}. "
+            "Use fewer clients (or allow empty clients where the partitioner offers min_size=0)."
+        )
+
+
+def _labels(labels: Sequence[int] | np.ndarray) -> np.ndarray:
+    array = np.asarray(labels)
+    if array.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array with one label per example; got shape {array.shape}")
+    return array
+
+
+def iid_partition(labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: int = 0) -> list[np.ndarray]:
+    """Shuffle, then cut into ``n_clients`` parts whose sizes differ by at most one.
+
+    Shuffling first matters: cutting a label-sorted set into pieces gives each client one label.
+
+    >>> [p.tolist() for p in iid_partition([0, 0, 1, 1, 2], 2, seed=0)]
+    [[2, 3, 4], [0, 1]]
+    """
+    labels = _labels(labels)
+    _check_clients(len(labels), n_clients)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    return [np.sort(part) for part in np.array_split(order, n_clients)]
+
+
+def _top_up(parts: list[np.ndarray], min_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Give each client with fewer than ``min_size`` examples some taken at random from the largest."""
+    for client in range(len(parts)):
+        need = min_size - len(parts[client])
+        if need <= 0:
+            continue
+        donor = int(np.argmax([len(p) for p in parts]))
+        moved = rng.choice(len(parts[donor]), size=need, replace=False)
+        parts[client] = np.sort(np.concatenate([parts[client], parts[donor][moved]]))
+        parts[donor] = np.delete(parts[donor], moved)
+    return parts
+
+
+def dirichlet_partition(
+    labels: Sequence[int] | np.ndarray, n_clients: int, alpha: float, *, seed: int = 0, min_size: int = 1
+) -> list[np.ndarray]:
+    """Label skew: the examples of each label go to the clients in proportions ~ Dirichlet(alpha).
+
+    alpha -> 0: each label goes (almost) all to one client; alpha -> infinity: every client gets
+    its fair share of every label (IID). With small alpha a client can be left with nothing; each
+    client with fewer than ``min_size`` examples then gets the missing ones at random from the
+    largest client (so it, too, holds one or two labels). ``min_size=0`` allows empty clients.
+
+    >>> parts = dirichlet_partition([0, 0, 0, 1, 1, 1], n_clients=2, alpha=1.0, seed=1)
+    >>> sorted(int(i) for p in parts for i in p)
+    [0, 1, 2, 3, 4, 5]
+    """
+    labels = _labels(labels)
+    if not np.isfinite(alpha) or alpha <= 0:
+        raise ValueError(
+            f"alpha must be a positive finite number (it is the Dirichlet concentration); got {alpha}. "
+            "Small alpha (0.1) gives strong label skew, large alpha (100) is close to IID; "
+            "for exactly IID use iid_partition."
+        )
+    _check_clients(len(labels), n_clients, max(min_size, 0))
+    rng = np.random.default_rng(seed)
+    parts: list[list[np.ndarray]] = [[] for _ in range(n_clients)]
+    for label in np.unique(labels):
+        examples = rng.permutation(np.flatnonzero(labels == label))
+        shares = rng.dirichlet(np.full(n_clients, float(alpha)))
+        cuts = np.round(np.cumsum(shares)[:-1] * len(examples)).astype(int)
+        for client, chunk in enumerate(np.split(examples, cuts)):
+            parts[client].append(chunk)
+    merged = [np.sort(np.concatenate(chunks)) for chunks in parts]
+    return _top_up(merged, min_size, rng)
+
+
+def shard_partition(
+    labels: Sequence[int] | np.ndarray, n_clients: int, shards_per_client: int = 2, *, seed: int = 0
+) -> list[np.ndarray]:
+    """McMahan et al.'s pathological non-IID split: sort by label, cut into ``n_clients *
+    shards_per_client`` shards of (almost) equal size, and deal each client ``shards_per_client``
+    shards at random. With 2 shards per client, most clients see only two labels.
+
+    >>> labels = [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> [sorted({labels[i] for i in p}) for p in shard_partition(labels, 4, 1, seed=0)]
+    [[0], [1], [0], [1]]
+    """
+    labels = _labels(labels)
+    if isinstance(shards_per_client, bool) or int(shards_per_client) != shards_per_client:
+        raise ValueError(f"shards_per_client must be a whole number >= 1; got {shards_per_client!r}")
+    if shards_per_client < 1:
+        raise ValueError(f"shards_per_client must be a whole number >= 1; got {shards_per_client!r}")
+    _check_clients(len(labels), n_clients, shards_per_client)
+    rng = np.random.default_rng(seed)
+    shuffled = rng.permutation(len(labels))  # random order within each label ...
+    by_label = shuffled[np.argsort(labels[shuffled], kind="stable")]  # ... then sorted by label
+    shards = np.array_split(by_label, n_clients * shards_per_client)
+    dealt = rng.permutation(len(shards)).reshape(n_clients, shards_per_client)
+    return [np.sort(np.concatenate([shards[s] for s in row])) for row in dealt]
+
+
+def quantity_skew_partition(
+    labels: Sequence[int] | np.ndarray, n_clients: int, beta: float = 1.0, *, seed: int = 0, min_size: int = 1
+) -> list[np.ndarray]:
+    """Quantity skew: labels are IID, but client sizes are drawn from Dirichlet(beta) proportions.
+
+    Every client first gets ``min_size`` examples; the rest are shared out in proportions
+    ~ Dirichlet(beta) (small beta: a few big clients and many tiny ones).
+
+    >>> sizes = [len(p) for p in quantity_skew_partition(range(100), 4, beta=0.5, seed=0)]
+    >>> sum(sizes), min(sizes) >= 1
+    (100, True)
+    """
+    labels = _labels(np.asarray(labels))
+    if not np.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be a positive finite number (Dirichlet concentration); got {beta}")
+    _check_clients(len(labels), n_clients, max(min_size, 0))
+    rng = np.random.default_rng(seed)
+    extra = rng.multinomial(len(labels) - n_clients * min_size, rng.dirichlet(np.full(n_clients, beta)))
+    cuts = np.cumsum(extra + min_size)[:-1]
+    return [np.sort(part) for part in np.split(rng.permutation(len(labels)), cuts)]
+
+
+_PARTITIONERS = {
+    "iid": iid_partition,
+    "dirichlet": dirichlet_partition,
+    "shards": shard_partition,
+    "quantity": quantity_skew_partition,
+}
+
+
+def partition(kind: str, labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: int = 0, **options):
+    """Pick a partitioner by name: ``"iid"``, ``"dirichlet"`` (``alpha=``), ``"shards"``
+    (``shards_per_client=``) or ``"quantity"`` (``beta=``).
+
+    >>> len(partition("dirichlet", [0, 1] * 50, n_clients=5, alpha=0.5, seed=0))
+    5
+    """
+    if kind not in _PARTITIONERS:
+        raise ValueError(f"unknown partition {kind!r}; choose one of {', '.join(map(repr, _PARTITIONERS))}")
+    return _PARTITIONERS[kind](labels, n_clients, seed=seed, **options)
+
+
+def check_partition(parts: Sequence[Sequence[int]], n_samples: int) -> None:
+    """Raise ``ValueError`` (saying where) unless ``parts`` cover ``0 .. n_samples-1`` exactly once.
+
+    >>> check_partition([[0, 2], [1]], n_samples=3)
+    >>> check_partition([[0, 2], [2]], n_samples=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: example 2 is in client 0 and again in client 1; each example must belong to exactly one client
+    """
+    if (isinstance(parts, np.ndarray) and parts.ndim == 1) or not isinstance(parts, (Sequence, np.ndarray)):
+        raise ValueError("a partition is a list with one array of example indices per client")
+    owner = np.full(n_samples, -1)
+    for client, part in enumerate(parts):
+        part = np.asarray(part)
+        if part.size == 0:
+            part = part.astype(np.int64)  # an empty client is allowed
+        if part.ndim != 1 or (part.size and part.dtype.kind not in "iu"):
+            raise ValueError(
+                f"client {client}: expected a 1-D array of whole-number indices, got {part.dtype} "
+                f"of shape {part.shape}"
+            )
+        if part.size and (part.min() < 0 or part.max() >= n_samples):
+            bad = part[(part < 0) | (part >= n_samples)][0]
+            raise ValueError(f"client {client}: index {bad} is outside 0..{n_samples - 1}")
+        values, counts = np.unique(part, return_counts=True)
+        if (counts > 1).any():
+            raise ValueError(f"client {client} holds example {values[counts > 1][0]} more than once")
+        taken = values[owner[values] >= 0]
+        if taken.size:
+            raise ValueError(
+                f"example {taken[0]} is in client {owner[taken[0]]} and again in client {client}; "
+                "each example must belong to exactly one client"
+            )
+        owner[values] = client
+    if (owner < 0).any():
+        missing = np.flatnonzero(owner < 0)
+        raise ValueError(
+            f"{missing.size} example(s) belong to no client (the first is {missing[0]}): "
+            "a partition must cover the whole train set"
+        )
+
+
+def label_counts(parts: Sequence[Sequence[int]], labels: np.ndarray, n_classes: int | None = None):
+    """A clients x labels table: how many examples of each label each client holds.
+
+    >>> label_counts([[0, 1], [2]], np.array([0, 1, 1])).tolist()
+    [[1, 1], [0, 1]]
+    """
+    labels = _labels(labels)
+    n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
+    return np.stack([np.bincount(labels[np.asarray(p, int)], minlength=n_classes) for p in parts])
