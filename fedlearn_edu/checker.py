@@ -351,6 +351,8 @@ class ChoiceProblem(Problem):
         if not isinstance(items, Iterable):
             raise Incorrect(f'`{self.target}` should be a letter such as "a", not {brief(value)}.')
         letters = {str(v).strip().lower().strip("()") for v in items}
+        if not letters:
+            raise Incorrect("You chose nothing: pick at least one option.")
         unknown = sorted(letters - set(self.options))
         if unknown:
             raise Incorrect(f"{unknown[0]!r} is not one of the options {', '.join(sorted(self.options))}.")

@@ -99,3 +99,19 @@ def test_local_links_resolve(path):
 def test_lessons_and_practice_notebooks_pair_up():
     assert [p.name for p in SOLUTIONS] == [p.name for p in EXERCISES]
     assert {p.name for p in SOLUTIONS} <= {p.name for p in LESSONS}
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids(SOLUTIONS))
+def test_every_check_in_a_solutions_notebook_says_correct(path):
+    # nbval re-runs these notebooks and compares outputs, so this holds for a fresh run too
+    nb = nbformat.read(path, as_version=4)
+    checks = 0
+    for cell in nb.cells:
+        calls = (
+            re.findall(r"^\s*q\d+\.check\(", cell.source, re.MULTILINE) if cell.cell_type == "code" else []
+        )
+        if calls:
+            checks += len(calls)
+            text = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cell.outputs)
+            assert text.count("✓ Correct") == len(calls), f"{cell.source[:80]!r} -> {text[:300]!r}"
+    assert checks, "a solutions notebook without checks"
