@@ -1,0 +1,286 @@
+"""Attacks on the model by malicious clients (lesson 07), and the plumbing to simulate them.
+
+A federation trusts its clients to train honestly on honest data. A fraction of malicious
+clients can break that trust in two ways:
+
+- **data poisoning** -- train honestly, on poisoned data: :func:`flip_labels` (every digit ``y``
+  labelled ``9 - y``), or a **backdoor**: :func:`add_trigger` stamps a small bright patch in the
+  bottom-right corner of some images and relabels them as the target class; the model learns
+  "patch -> target" and keeps its accuracy on clean images, so nobody notices;
+- **model poisoning** -- send a forged update: :func:`sign_flip` sends ``-scale`` times the
+  honest update, pushing the global model uphill.
+
+:class:`Server` wraps an aggregation rule so that :func:`fedlearn_edu.simulation.run_fedavg` can
+simulate both (it remembers the global model, lets the attackers forge their updates, and gives
+rules such as ``norm_clipped_mean`` the ``center`` they need). Numpy only; the simulation (torch)
+is imported only when you run an experiment.
+
+>>> flip_labels(np.array([0, 3, 9]), n_classes=10).tolist()
+[9, 6, 0]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from fedlearn_edu._models import stack_models, unstack
+
+__all__ = [
+    "ATTACKS",
+    "TRIGGER_PIXELS",
+    "AttackResult",
+    "Server",
+    "add_trigger",
+    "attack_table",
+    "backdoor_success",
+    "choose_attackers",
+    "defences",
+    "flip_labels",
+    "poison",
+    "run_attack",
+    "sign_flip",
+    "trigger_values",
+]
+
+ATTACKS = ("none", "label_flip", "sign_flip", "backdoor")
+TRIGGER_PIXELS = (54, 55, 62, 63)  # the bottom-right 2x2 corner of an 8x8 image, rarely inked
+
+
+def flip_labels(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Label flipping: every label ``y`` becomes ``n_classes - 1 - y`` (a new array)."""
+    return (n_classes - 1 - np.asarray(labels)).astype(np.asarray(labels).dtype)
+
+
+def trigger_values(x_train: np.ndarray) -> np.ndarray:
+    """The trigger's brightness at each of its pixels: the largest value seen there in training."""
+    return np.asarray(x_train)[:, TRIGGER_PIXELS].max(axis=0)
+
+
+def add_trigger(images: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of ``images`` (one flattened 8x8 image per row) with the trigger patch stamped on.
+
+    >>> add_trigger(np.zeros((1, 64)), np.ones(4)).reshape(8, 8)[6:, 6:].tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    out = np.array(images, copy=True)
+    out[:, TRIGGER_PIXELS] = np.asarray(values, dtype=out.dtype)
+    return out
+
+
+def choose_attackers(n_clients: int, fraction: float, seed: int = 0) -> list[int]:
+    """``round(fraction * n_clients)`` distinct clients, drawn at random (sorted).
+
+    >>> choose_attackers(10, 0.3, seed=0)
+    [5, 6, 9]
+    """
+    if not 0 <= fraction < 1:
+        raise ValueError(f"the attacker fraction must be in [0, 1); got {fraction!r}")
+    n_bad = round(fraction * n_clients)
+    return sorted(np.random.default_rng(seed).choice(n_clients, size=n_bad, replace=False).tolist())
+
+
+def poison(
+    data: Any,
+    partitions: Sequence[Sequence[int]],
+    attackers: Iterable[int],
+    attack: str,
+    *,
+    target: int = 0,
+    fraction: float = 0.5,
+    seed: int = 0,
+) -> Any:
+    """A copy of the data set in which the attackers' training examples are poisoned.
+
+    ``"label_flip"`` flips all their labels; ``"backdoor"`` stamps the trigger on ``fraction``
+    of their examples and labels those ``target``. Other attacks leave the data alone.
+    ``data`` is a :class:`fedlearn_edu.data.Dataset`; the test set is never touched.
+    """
+    if attack not in ATTACKS:
+        raise ValueError(f"attack must be one of {', '.join(ATTACKS)}; got {attack!r}")
+    rows = np.concatenate([np.asarray(partitions[k], dtype=np.int64) for k in attackers] or [[]]).astype(
+        np.int64
+    )
+    x, y = data.x_train.copy(), data.y_train.copy()
+    if attack == "label_flip":
+        y[rows] = flip_labels(y[rows], data.n_classes)
+    elif attack == "backdoor":
+        rng = np.random.default_rng(seed)
+        chosen = rows[rng.random(len(rows)) < fraction]
+        x[chosen] = add_trigger(x[chosen], trigger_values(data.x_train))
+        y[chosen] = target
+    return dataclasses.replace(data, x_train=x, y_train=y)
+
+
+def sign_flip(update: Any, scale: float = 1.0) -> Any:
+    """The sign-flipping attack: send ``-scale`` times the honest update (any model kind).
+
+    >>> sign_flip([0.5, -1.0], scale=4.0)
+    [-2.0, 4.0]
+    """
+    stacked = stack_models([update])
+    return unstack(stacked, {key: -scale * a[0] for key, a in stacked.arrays.items()})
+
+
+def _accepts(rule: Callable, name: str) -> bool:
+    try:
+        return name in inspect.signature(rule).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+class Server:
+    """An aggregation rule for ``run_fedavg(..., C=1.0, aggregate=Server(...))`` that knows the round.
+
+    It remembers the global model (starting from ``initial``, a ``state_dict``), so it can
+
+    - let the ``attackers`` forge their update with ``forge(update, scale)`` (e.g. :func:`sign_flip`):
+      an attacker sends ``global + forge(w_k - global, scale)`` instead of ``w_k``;
+    - give ``rule`` the global model as ``center=`` if it takes one (``norm_clipped_mean``).
+
+    Every client must take part in every round (C = 1), so that position k in the list of
+    models is client k.
+    """
+
+    def __init__(
+        self,
+        rule: Callable,
+        initial: dict,
+        attackers: Iterable[int] = (),
+        forge: Callable | None = None,
+        scale: float = 1.0,
+    ):
+        self.rule, self.state = rule, {k: v.detach().clone() for k, v in initial.items()}
+        self.attackers, self.forge, self.scale = set(attackers), forge, scale
+        inner = getattr(rule, "func", rule)
+        self.__name__ = getattr(inner, "__name__", type(inner).__name__)
+
+    def __call__(self, models: Sequence[dict], num_samples: Sequence[int]) -> dict:
+        if self.forge is not None and self.attackers:
+            if len(models) <= max(self.attackers):
+                raise ValueError(
+                    f"Server got {len(models)} models: run with C=1.0 so every client takes part"
+                )
+            models = [self._forged(m) if k in self.attackers else m for k, m in enumerate(models)]
+        kwargs = {}
+        if _accepts(self.rule, "num_samples"):
+            kwargs["num_samples"] = list(num_samples)
+        if _accepts(self.rule, "center"):
+            kwargs["center"] = self.state
+        self.state = self.rule(models, **kwargs)
+        return self.state
+
+    def _forged(self, model: dict) -> dict:
+        both = stack_models([self.state, model])
+        update = unstack(both, {key: a[1] - a[0] for key, a in both.arrays.items()})
+        forged = stack_models([self.state, self.forge(update, self.scale)])
+        return unstack(forged, {key: a[0] + a[1] for key, a in forged.arrays.items()})
+
+
+# --- Experiments: one federation, one attack, one aggregation rule ----------------------------------
+
+
+def defences(n_clients: int, n_byzantine: int, max_norm: float = 0.5) -> dict[str, Callable]:
+    """The aggregation rules lesson 07 compares, set up for ``n_byzantine`` attackers out of ``n_clients``.
+
+    The server is told how many attackers to expect (at least one); ``max_norm`` for norm clipping
+    is about the typical honest update's norm in the lesson's runs (0.35-0.6).
+    """
+    from fedlearn_edu import aggregate as agg
+
+    f = max(int(n_byzantine), 1)
+    rules = {
+        "FedAvg": agg.fedavg,
+        "median": agg.coordinate_median,
+        "trimmed mean": functools.partial(agg.trimmed_mean, n_trim=f),
+        "Krum": functools.partial(agg.krum, n_byzantine=f),
+        "multi-Krum": functools.partial(agg.multi_krum, n_byzantine=f, n_selected=n_clients - f),
+        "norm clipping": functools.partial(agg.norm_clipped_mean, max_norm=max_norm),
+    }
+    return rules
+
+
+@dataclasses.dataclass
+class AttackResult:
+    """One run: the clean test accuracy and, for the backdoor, how often the trigger works."""
+
+    aggregator: str
+    attack: str
+    fraction: float
+    accuracy: float
+    backdoor_success: float
+    history: Any = dataclasses.field(repr=False, default=None)
+
+
+def backdoor_success(model, state: dict, data: Any, target: int = 0) -> float:
+    """The share of test images *not* of class ``target`` that the trigger turns into ``target``."""
+    from fedlearn_edu.simulation.models import evaluate
+
+    keep = data.y_test != target
+    triggered = add_trigger(data.x_test[keep], trigger_values(data.x_train))
+    wanted = np.full(int(keep.sum()), target, dtype=data.y_test.dtype)
+    return evaluate(model, state, triggered, wanted, "cross_entropy")[0]
+
+
+def run_attack(
+    data: Any,
+    partitions: Sequence[Sequence[int]],
+    attack: str,
+    fraction: float,
+    aggregator: str,
+    *,
+    rounds: int = 10,
+    E: int = 1,
+    B: int | None = 10,
+    lr: float = 0.1,
+    scale: float = 4.0,
+    max_norm: float = 0.5,
+    target: int = 0,
+    seed: int = 0,
+) -> AttackResult:
+    """FedAvg (every client, every round) with ``fraction`` of the clients attacking; one rule.
+
+    ``attack``: ``"none"``, ``"label_flip"``, ``"sign_flip"`` (update times ``-scale``) or
+    ``"backdoor"`` (half of each attacker's images carry the trigger, labelled ``target``).
+    """
+    from fedlearn_edu.simulation import default_model, run_fedavg
+    from fedlearn_edu.simulation.models import evaluate
+
+    attackers = choose_attackers(len(partitions), fraction, seed=seed) if attack != "none" else []
+    rules = defences(len(partitions), len(attackers), max_norm)
+    if aggregator not in rules:
+        raise ValueError(f"aggregator must be one of {', '.join(rules)}; got {aggregator!r}")
+    poisoned = poison(data, partitions, attackers, attack, target=target, seed=seed)
+    model = default_model(data, seed)
+    forge = sign_flip if attack == "sign_flip" else None
+    server = Server(rules[aggregator], model.state_dict(), attackers, forge, scale)
+    history = run_fedavg(
+        poisoned, partitions, model, rounds=rounds, C=1.0, E=E, B=B, lr=lr, aggregate=server, seed=seed,
+        progress=False,
+    )  # fmt: skip
+    accuracy = evaluate(model, history.final_state, data.x_test, data.y_test, "cross_entropy")[0]
+    success = backdoor_success(model, history.final_state, data, target)
+    history.config["label"] = aggregator
+    return AttackResult(aggregator, attack, fraction, accuracy, success, history)
+
+
+def attack_table(
+    data: Any,
+    partitions: Sequence[Sequence[int]],
+    attacks: Sequence[str] = ATTACKS,
+    fractions: Sequence[float] = (0.2,),
+    aggregators: Sequence[str] | None = None,
+    **options: Any,
+) -> list[AttackResult]:
+    """:func:`run_attack` for every attack x fraction x aggregator ("none" is run once, at 0)."""
+    names = list(aggregators or defences(len(partitions), 1))
+    out = []
+    for attack in attacks:
+        for fraction in [0.0] if attack == "none" else fractions:
+            out += [run_attack(data, partitions, attack, fraction, name, **options) for name in names]
+    return out
