@@ -130,6 +130,7 @@ class VirtualWorker:
         object.__setattr__(self, "_VirtualWorker__data", (x_t, y_t))
         self.name = name
         self.num_samples = len(x_t)
+        self.last_loss = math.nan  # mean minibatch loss of the last train() call (a client may report it)
         self.log = log
         self._template = copy.deepcopy(model) if model is not None else None
 
@@ -225,7 +226,9 @@ class VirtualWorker:
         - ``loss="sum_squares"``: ``((pred - y)**2).sum()`` (the article); ``"cross_entropy"``:
           the mean cross-entropy over the batch (``y`` integer class labels).
 
-        The model given is not modified. ``round`` only labels the log entries.
+        The model given is not modified. ``round`` only labels the log entries. Afterwards
+        ``last_loss`` holds the mean of the minibatch losses of this call (``nan`` if no step was
+        taken): a number a client may report along with its update, as Flower's clients do.
         """
         _check_number(lr, "lr")
         if loss not in LOSSES:
@@ -237,6 +240,7 @@ class VirtualWorker:
                 f"but {self.name}'s y has dtype {y.dtype} and shape {tuple(y.shape)}"
             )
         batches = self._batches(steps, epochs, batch_size, seed)
+        losses = []
         module = self._receive(model_or_state, round)
         module.train()
         loss_fn = LOSSES[loss]
@@ -250,13 +254,16 @@ class VirtualWorker:
                     f"{tuple(yb.shape)}; (pred - y) would broadcast to the wrong shape. Give y as "
                     f"a column, e.g. y.reshape({tuple(pred.shape)})"
                 )
-            grads = torch.autograd.grad(loss_fn(pred, yb), params, allow_unused=True)
+            value = loss_fn(pred, yb)
+            losses.append(value.item())
+            grads = torch.autograd.grad(value, params, allow_unused=True)
             with torch.no_grad():
                 for p, g in zip(params, grads, strict=True):
                     if g is not None:
                         p.add_(g, alpha=-lr)  # exactly what torch.optim.SGD does without momentum
         state = module.state_dict()
         self._template = module
+        self.last_loss = sum(losses) / len(losses) if losses else math.nan
         self._record(round, self.name, SERVER, "trained model", state)
         return state
 
