@@ -93,10 +93,14 @@ def test_a_diverging_setting_says_so():
     assert w.figure.axes[0].get_title().startswith("Diverged in round")
 
 
-def test_convergence_widget_function_and_display(capsys):
+def test_convergence_widget_function_and_display():
     w = convergence_widget(rounds=3, local_steps=2)
     assert w.history.settings["rounds"] == 3 and w.history.settings["local_steps"] == 2
     assert w.box.children[-1] is w.image
+    bundle = w._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.box.model_id
+    assert bundle["text/plain"].startswith("Convergence widget: its sliders appear in a running Jupyter")
+    assert "3 rounds x 2 local steps" in bundle["text/plain"]  # readable where widgets are not drawn
 
 
 # --- the figures ---------------------------------------------------------------------------------------
@@ -132,6 +136,8 @@ def test_trajectory_figure_shows_both_lines_the_optimum_and_every_round():
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     assert x0 < 0 < x1 and y0 < 1 < y1  # the optimum is in view
+    assert ax.get_legend() is not None
+    assert plot_trajectories(history, legend=False, title="mine").get_legend() is None
     plt.close("all")
 
 

@@ -108,7 +108,9 @@ def _limits(points: np.ndarray, start: np.ndarray, reach: float = 2.0) -> tuple[
     return (low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1])
 
 
-def plot_trajectories(history: Any, ax: Axes | None = None, *, title: str | None = None) -> Axes:
+def plot_trajectories(
+    history: Any, ax: Axes | None = None, *, title: str | None = None, legend: bool = True
+) -> Axes:
     """bob, alice and the global model in the (w1, w2) plane, round by round (client drift).
 
     Each round draws a line from the global model to where each worker's local training took it;
@@ -136,7 +138,8 @@ def plot_trajectories(history: Any, ax: Axes | None = None, *, title: str | None
     ax.set_xlabel("w₁ (weight of input x₁)")
     ax.set_ylabel("w₂ (weight of input x₂)")
     ax.set_title(trajectory_title(history) if title is None else title, fontsize=12)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10, frameon=False)
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10, frameon=False)
     return ax
 
 

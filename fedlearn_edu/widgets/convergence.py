@@ -110,10 +110,14 @@ class ConvergenceWidget:
     def _on_change(self, change: dict) -> None:
         self.redraw()
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.box)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        # Jupyter draws the widget view; anywhere else (nbconvert HTML, GitHub) shows the text.
+        bundle = self.box._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = (
+            "Convergence widget: its sliders appear in a running Jupyter notebook. "
+            f"Its current run: {self.history}"
+        )
+        return bundle
 
 
 def convergence_widget(**settings: Any) -> ConvergenceWidget:
