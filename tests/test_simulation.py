@@ -287,9 +287,19 @@ def test_progress_bar_only_when_asked_or_long():
     for r in range(1, 5):
         bar.update(r)
     bar.close()
-    assert "round 4/4" in stream.getvalue() and stream.getvalue().endswith("\n")
+    assert "100% of 4 rounds" in stream.getvalue() and stream.getvalue().endswith("\n")
     quiet = io.StringIO()
     bar = Progress(4, show=None, after_seconds=3600, stream=quiet)
     bar.update(1)
     bar.close()
     assert quiet.getvalue() == ""
+
+
+def test_stop_at_ends_the_run_at_the_target():
+    parts = iid_partition(DIGITS.y_train, 20, seed=0)
+    full = run_fedavg(DIGITS, parts, rounds=30, C=0.5, lr=0.1)
+    target = full.test_accuracy[12]
+    for engine in ("fast", "reference"):
+        stopped = run_fedavg(DIGITS, parts, rounds=30, C=0.5, lr=0.1, stop_at=target, engine=engine)
+        assert stopped.rounds == full.rounds_to(target) == stopped.rounds_to(target)
+        assert stopped.test_accuracy == pytest.approx(full.test_accuracy[: stopped.rounds + 1], abs=1 / 450)

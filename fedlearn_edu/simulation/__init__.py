@@ -75,6 +75,7 @@ def run_fedavg(
     seed: int = 0,
     engine: str = "fast",
     progress: bool | None = None,
+    stop_at: float | None = None,
 ) -> History:
     """Run FedAvg for ``rounds`` rounds; return the :class:`History`.
 
@@ -86,6 +87,7 @@ def run_fedavg(
     ``model`` (not modified) is the initial global model; by default :func:`default_model`.
     ``loss`` defaults to ``"cross_entropy"`` for classification data, ``"sum_squares"`` otherwise.
     ``progress``: ``None`` shows a progress bar only for runs longer than a few seconds.
+    ``stop_at``: stop after the first round whose test accuracy reaches it (for "rounds to target").
 
     >>> from fedlearn_edu.data import load_digits, iid_partition
     >>> digits = load_digits(seed=0)
@@ -122,6 +124,6 @@ def run_fedavg(
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices: handing them to a second thread costs more than it saves
     try:
-        return run(data, partitions, model, **settings, progress=progress, config=config)
+        return run(data, partitions, model, **settings, progress=progress, stop_at=stop_at, config=config)
     finally:
         torch.set_num_threads(threads)

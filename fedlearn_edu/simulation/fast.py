@@ -74,7 +74,7 @@ def _train_stacked(
     x: torch.Tensor,
     y: torch.Tensor,
     mask: torch.Tensor,
-    steps: torch.Tensor,
+    steps: np.ndarray,
     lr: float,
     loss: str,
 ) -> torch.Tensor:
@@ -82,36 +82,46 @@ def _train_stacked(
 
     ``x``: (steps, clients, width, features); returns each client's summed minibatch loss.
     """
-    total = torch.zeros(len(steps), dtype=torch.float64)
     last = len(weights) - 1
+    if loss == "cross_entropy":  # each row counts 1/b in its client's mean over a batch of b rows
+        scale = mask / mask.sum(2, keepdim=True).clamp(min=1)
+        target = y.unsqueeze(-1)
+    else:  # the article's sum of squares: each real row counts 1
+        scale = mask
+    step_loss = torch.zeros(mask.shape[:2])
+    views: dict[int, tuple] = {}
     for t in range(x.shape[0]):
-        a = int((steps > t).sum())  # clients still training: the first a
-        W, b = [w[:a] for w in weights], [v[:a] for v in biases]
-        m = mask[t, :a]
+        a = int((steps > t).sum())  # clients still training: the first a (views of the first a rows)
+        if a not in views:
+            W = [w[:a] for w in weights]
+            views[a] = (
+                W,
+                [v[:a] for v in biases],
+                [w.transpose(1, 2) for w in W],
+                [v[:a].unsqueeze(1) for v in biases],
+            )
+        W, b, W_t, b_row = views[a]
+        s = scale[t, :a].unsqueeze(-1)
         acts = [x[t, :a]]
-        for i in range(len(W)):  # forward: a = relu(a @ W.T + b); no relu after the last layer
-            z = torch.baddbmm(b[i].unsqueeze(1), acts[-1], W[i].transpose(1, 2))
+        for i in range(last + 1):  # forward: a = relu(a @ W.T + b); no relu after the last layer
+            z = torch.baddbmm(b_row[i], acts[-1], W_t[i])
             acts.append(z if i == last else z.relu())
-        out = acts[-1]
-        if loss == "cross_entropy":  # mean cross-entropy over each client's batch
-            inv = (1.0 / m.sum(1)).unsqueeze(1)
-            logp = out.log_softmax(-1)
-            target = y[t, :a].unsqueeze(-1)
-            total[:a] += ((-logp.gather(-1, target).squeeze(-1) * m).sum(1) * inv.squeeze(1)).double()
-            grad = logp.exp() * (inv * m).unsqueeze(-1)
-            grad.scatter_add_(-1, target, -(inv * m).unsqueeze(-1))
-        else:  # the article's sum of squares
-            diff = out - y[t, :a]
-            total[:a] += (diff.square() * m.unsqueeze(-1)).sum((1, 2)).double()
-            grad = 2 * diff * m.unsqueeze(-1)
+        if loss == "cross_entropy":  # grad of the mean cross-entropy: (softmax - onehot) / b
+            logp = acts[-1].log_softmax(-1)
+            step_loss[t, :a] = -(logp.gather(-1, target[t, :a]) * s).sum((1, 2))
+            grad = logp.exp_().mul_(s).scatter_add_(-1, target[t, :a], -s)
+        else:  # grad of the sum of squares: 2 (pred - y)
+            diff = acts[-1] - y[t, :a]
+            step_loss[t, :a] = (diff.square() * s).sum((1, 2))
+            grad = 2 * diff * s
         for i in range(last, -1, -1):  # backward, then the SGD step p -= lr * grad
             grad_w = torch.bmm(grad.transpose(1, 2), acts[i])
             grad_b = grad.sum(1)
             if i > 0:
-                grad = torch.bmm(grad, W[i]) * (acts[i] > 0)
+                grad = torch.bmm(grad, W[i]).mul_(acts[i] > 0)
             W[i].add_(grad_w, alpha=-lr)
             b[i].add_(grad_b, alpha=-lr)
-    return total
+    return step_loss.double().sum(0)
 
 
 def run_fast(
@@ -128,6 +138,7 @@ def run_fast(
     loss: str,
     seed: int,
     progress: bool | None = None,
+    stop_at: float | None = None,
     config: dict | None = None,
 ) -> History:
     """FedAvg with every round's local training batched over clients (see the module docstring)."""
@@ -154,8 +165,7 @@ def run_fast(
         biases = [state[b].expand(n, *state[b].shape).clone() for _, b in keys]
         index_t = torch.from_numpy(index)
         summed = _train_stacked(  # step 3: local training, all clients at once
-            weights, biases, x_train[index_t], y_train[index_t], torch.from_numpy(mask),
-            torch.from_numpy(steps), lr, loss,
+            weights, biases, x_train[index_t], y_train[index_t], torch.from_numpy(mask), steps, lr, loss,
         )  # fmt: skip
         back = np.argsort(order)  # clients back in id order, for averaging and reporting
         stacked = {}
@@ -174,6 +184,8 @@ def run_fast(
         history.values_up.append(n * n_params)
         history.seconds.append(time.perf_counter() - start)
         bar.update(r)
+        if stop_at is not None and accuracy >= stop_at:
+            break
     bar.close()
     history.final_state = state
     return history

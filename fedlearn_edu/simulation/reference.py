@@ -40,6 +40,7 @@ def run_reference(
     loss: str,
     seed: int,
     progress: bool | None = None,
+    stop_at: float | None = None,
     config: dict | None = None,
 ) -> History:
     """FedAvg, one client after the other (arguments as in :func:`~fedlearn_edu.simulation.run_fedavg`)."""
@@ -84,6 +85,8 @@ def run_reference(
         history.values_up.append(sum(t.n_values for t in transfers if t.receiver == "server"))
         history.seconds.append(time.perf_counter() - start)
         bar.update(r)
+        if stop_at is not None and accuracy >= stop_at:
+            break
     bar.close()
     history.final_state = global_state
     return history
