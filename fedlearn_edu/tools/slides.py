@@ -1,0 +1,222 @@
+"""Build reveal.js lecture slides from the lessons -- offline, with speaker notes.
+
+    python kit.py slides                       every lesson -> build/slides/
+    python kit.py slides notebooks/02_*.ipynb  just these
+    python kit.py slides --out DIR             somewhere else
+
+Each cell's ``metadata.slideshow.slide_type`` decides where it goes: ``slide`` starts a new slide (right
+arrow), ``subslide`` a slide below it (down arrow), ``fragment`` appears on the next key press, ``-`` (or
+nothing) continues the current slide, ``notes`` goes to the speaker notes (press S), ``skip`` is left out.
+Decks show the notebook's stored outputs (nothing is executed) and load reveal.js, require.js and MathJax
+from an ``assets/`` folder copied next to them, so the folder works with no network: copy it to a USB
+stick and open ``index.html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+
+from fedlearn_edu.tools import assets
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSON_GLOB = "notebooks/[0-9][0-9]_*.ipynb"
+DEFAULT_OUT = ROOT / "build" / "slides"
+
+
+def lesson_paths(root: Path = ROOT) -> list[Path]:
+    """Every lesson notebook, in lesson order (by its number)."""
+    return sorted(root.glob(LESSON_GLOB))
+
+
+def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The first ``# `` heading of the notebook (the lesson's title).
+
+    >>> title_of(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Lesson 09 · Hi")]), "x")
+    'Lesson 09 · Hi'
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+@dataclass(frozen=True)
+class DeckCount:
+    """What a built deck holds: slides (left-right), screens (every slide and sub-slide), and so on."""
+
+    slides: int
+    screens: int
+    fragments: int
+    notes: int
+
+
+class _Sections(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.count = {"slides": 0, "screens": 0, "fragments": 0, "notes": 0}
+        self._has_child: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "section":
+            if self._has_child:
+                self._has_child[-1] = True
+            self.depth += 1
+            self._has_child.append(False)
+            self.count["slides"] += self.depth == 1
+        elif tag == "aside" and "notes" in classes:
+            self.count["notes"] += 1
+        if "fragment" in classes:
+            self.count["fragments"] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section" and self.depth:
+            self.count["screens"] += not self._has_child.pop()  # a leaf section is a screen
+            self.depth -= 1
+
+
+def count_deck(page: str) -> DeckCount:
+    """Count a reveal.js page's slides, screens (leaf sections), fragments and speaker notes.
+
+    >>> count_deck("<section><section>a</section><section>b<aside class='notes'>n</aside></section>"
+    ...            "</section><section><p class='fragment'>c</p></section>")
+    DeckCount(slides=2, screens=3, fragments=1, notes=1)
+    """
+    parser = _Sections()
+    parser.feed(page)
+    return DeckCount(**parser.count)
+
+
+LINES_PER_SCREEN = 26  # a 960x700 slide at the template's 20px text holds about this many lines
+IMAGE_LINES = 14  # a lesson figure (8 x 4.5 in at 80 dpi) is about as tall as this many lines
+
+
+def _lines(cell: nbformat.NotebookNode) -> int:
+    """Roughly how many text lines of a slide a cell fills (wrapped at 90 characters)."""
+    text = cell.source.splitlines() or [""]
+    total = sum(1 + len(line) // 90 for line in text) + 1
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        if any(key.startswith("image/") for key in data):
+            total += IMAGE_LINES
+        elif output.get("output_type") == "stream":
+            total += len(output.get("text", "").splitlines())
+        elif "text/html" in data or "text/plain" in data:
+            total += min(len(str(data.get("text/plain", "")).splitlines()), 10)
+    return total
+
+
+def screens_of(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
+    """(cell index, estimated lines, first line) of each screen, grouped as reveal.js groups the cells.
+
+    >>> md = nbformat.v4.new_markdown_cell
+    >>> nb = nbformat.v4.new_notebook(cells=[md("# T"), md("a"), md("## B")])
+    >>> nb.cells[2].metadata["slideshow"] = {"slide_type": "slide"}
+    >>> [(i, title) for i, _, title in screens_of(nb)]
+    [(0, '# T'), (2, '## B')]
+    """
+    screens: list[list] = []
+    for i, cell in enumerate(nb.cells):
+        kind = cell.metadata.get("slideshow", {}).get("slide_type", "-")
+        if kind in ("skip", "notes"):
+            continue
+        if not screens or kind in ("slide", "subslide"):
+            screens.append([i, 0, (cell.source.splitlines() or [""])[0][:70]])
+        screens[-1][1] += _lines(cell)
+    return [tuple(s) for s in screens]
+
+
+def crowded(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
+    """Screens likely taller than a slide (they scroll in the deck): split them with ``subslide``."""
+    return [s for s in screens_of(nb) if s[1] > LINES_PER_SCREEN * 3 // 2]
+
+
+def build_deck(path: Path, out_dir: Path) -> tuple[Path, DeckCount]:
+    """Write ``out_dir/NN_name.slides.html`` from one notebook; return its path and counts."""
+    from nbconvert import SlidesExporter  # heavy: only when building
+
+    exporter = SlidesExporter(
+        extra_template_basedirs=[str(assets.TEMPLATES)],
+        extra_template_paths=[str(assets.TEMPLATES)],  # for the shared mathjax3.html.j2
+        template_name="fedlearn_slides",
+        reveal_url_prefix="assets/reveal.js",
+        reveal_theme="white",
+        reveal_transition="none",
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    nb = nbformat.read(path, as_version=4)
+    page, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": title_of(nb, path.stem)}, "fedlearn": {"assets": "assets"}}
+    )
+    target = Path(out_dir) / f"{path.stem}.slides.html"
+    target.write_text(page, encoding="utf-8")
+    return target, count_deck(page)
+
+
+def write_index(out_dir: Path, decks: list[tuple[str, str, DeckCount]]) -> Path:
+    """A page listing the decks in lesson order (file name, title, counts)."""
+    rows = "\n".join(
+        f'<li><a href="{html.escape(name)}">{html.escape(title)}</a> '
+        f"<small>({count.screens} screens, {count.notes} speaker notes)</small></li>"
+        for name, title, count in decks
+    )
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>fedlearn-edu slides</title>'
+        "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.6}</style></head>\n"
+        "<body>\n<h1>fedlearn-edu: lecture slides</h1>\n"
+        "<p>Arrow keys move; <kbd>S</kbd> opens the speaker notes; <kbd>Esc</kbd> shows an overview. "
+        "Everything here works offline.</p>\n"
+        f"<ol>\n{rows}\n</ol>\n</body>\n</html>\n"
+    )
+    target = Path(out_dir) / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def build(paths: list[Path], out_dir: Path = DEFAULT_OUT) -> list[tuple[Path, DeckCount]]:
+    """Build a deck per notebook plus ``index.html`` and the ``assets/`` folder into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    assets.copy_into(out_dir)
+    built, listing = [], []
+    for path in paths:
+        target, count = build_deck(path, out_dir)
+        built.append((target, count))
+        listing.append((target.name, title_of(nbformat.read(path, as_version=4), path.stem), count))
+    write_index(out_dir, listing)
+    return built
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kit.py slides", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every lesson in notebooks/")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: build/slides")
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.notebooks] or lesson_paths()
+    if not paths:
+        print("no lesson notebooks found", file=sys.stderr)
+        return 1
+    for path, (target, count) in zip(paths, build(paths, args.out)):
+        print(
+            f"{count.slides:3d} slides {count.screens:3d} screens {count.fragments:3d} fragments "
+            f"{count.notes:3d} notes  {target.name}"
+        )
+        for index, lines, first in crowded(nbformat.read(path, as_version=4)):
+            print(f"      crowded: cell {index} ({first!r}) fills ~{lines} lines; it will scroll")
+    print(f"open {Path(args.out) / 'index.html'} in a browser (works offline)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
