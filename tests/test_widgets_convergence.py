@@ -164,3 +164,18 @@ def test_plot_convergence_reuses_a_figure_and_renders_to_png():
     )
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1 step", "10 steps"]
     plt.close("all")
+
+
+def test_in_place_redraw_draws_exactly_what_a_fresh_drawing_does():
+    w = ConvergenceWidget()
+    axes, legend = list(w.figure.axes), w.figure.axes[1].get_legend()
+    w.local_steps.value = 1
+    w.rounds.value = 20
+    w.lr.value = 0.3
+    assert list(w.figure.axes) == axes and w.figure.axes[1].get_legend() is legend  # updated, not rebuilt
+    w.lr.value, w.local_steps.value, w.rounds.value = 0.1, 10, 10
+    assert w.png == ConvergenceWidget().png  # back at the defaults: the very same picture
+    fresh = convergence_figure()
+    plot_convergence(train_two_workers(article_model(seed=5), rounds=20, local_steps=1), fresh)
+    w.rounds.value, w.local_steps.value = 20, 1
+    assert w.png == figure_png(fresh)

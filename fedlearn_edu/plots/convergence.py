@@ -60,6 +60,15 @@ def loss_title(history: Any) -> str:
     return f"Pooled loss falls from {loss[0]:.3g} to {loss[-1]:.1e} in {rounds} rounds"
 
 
+def _loss_points(history: Any) -> tuple[np.ndarray, np.ndarray]:
+    rounds = np.arange(len(history.pooled_loss))
+    return rounds, np.clip(np.asarray(history.pooled_loss, dtype=float), LOSS_FLOOR, None)
+
+
+def _round_axis(ax: Axes, history: Any) -> None:
+    ax.set_xlim(-0.3, max(history.settings.get("rounds", 1), history.rounds_done, 1) + 0.3)
+
+
 def plot_pooled_loss(
     history: Any,
     ax: Axes | None = None,
@@ -70,10 +79,10 @@ def plot_pooled_loss(
 ) -> Axes:
     """The global model's loss on the pooled data after each round, on a log scale."""
     ax = _new_axes(ax)
-    rounds = np.arange(len(history.pooled_loss))
-    loss = np.clip(np.asarray(history.pooled_loss, dtype=float), LOSS_FLOOR, None)
-    ax.semilogy(rounds, loss, marker="o", color=colour or COLOURS["global"], label=label)
-    ax.set_xlim(-0.3, max(history.settings.get("rounds", 1), len(rounds) - 1, 1) + 0.3)
+    ax.semilogy(
+        *_loss_points(history), marker="o", color=colour or COLOURS["global"], label=label, gid="loss"
+    )
+    _round_axis(ax, history)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("round")
     ax.set_ylabel("pooled loss Σ(pred − y)²")
@@ -99,6 +108,7 @@ def _limits(points: np.ndarray, start: np.ndarray, reach: float = 2.0) -> tuple[
 
     Points of a diverging run fly off the picture instead of squashing it to a dot.
     """
+    points = points[np.all(np.isfinite(points), axis=1)]
     anchors = np.array([start, OPTIMUM])
     centre, size = anchors.mean(axis=0), np.ptp(anchors, axis=0)
     near = points[np.all(np.abs(points - centre) <= reach + size, axis=1)]
@@ -106,6 +116,23 @@ def _limits(points: np.ndarray, start: np.ndarray, reach: float = 2.0) -> tuple[
     low, high = box.min(axis=0), box.max(axis=0)
     pad = 0.08 * np.maximum(high - low, 0.5)
     return (low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1])
+
+
+def _plane_points(history: Any) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, list]]]:
+    """The global path (w1, w2), and per worker its end points and its global -> worker segments."""
+    glob = history.trajectory("global")[:, :2]
+    workers = {}
+    for name in history.worker_params:
+        ends = history.trajectory(name)[:, :2]
+        workers[name] = (ends, [[glob[r], end] for r, end in enumerate(ends)])
+    return glob, workers
+
+
+def _set_plane_limits(ax: Axes, glob: np.ndarray, workers: dict) -> None:
+    points = np.vstack([glob, *(ends for ends, _ in workers.values())])
+    xlim, ylim = _limits(points, glob[0])
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
 
 
 def plot_trajectories(
@@ -119,22 +146,16 @@ def plot_trajectories(
     ax = _new_axes(ax)
     ax.axvline(0.0, color=COLOURS["bob"], ls="--", lw=1.5, label="bob's data fit exactly (w₁ = 0)")
     ax.axhline(1.0, color=COLOURS["alice"], ls="--", lw=1.5, label="alice's data fit exactly (w₂ = 1)")
-    glob = history.trajectory("global")
-    points = [glob[:, :2]]
-    for name in history.worker_params:
-        ends = history.trajectory(name)
+    glob, workers = _plane_points(history)
+    for name, (ends, segments) in workers.items():
         colour = COLOURS.get(name, COLOURS["client"])
-        segments = [[glob[r, :2], end[:2]] for r, end in enumerate(ends)]  # global -> worker
-        ax.add_collection(LineCollection(segments, colors=colour, linewidths=1.2, alpha=0.8))
-        ax.plot(ends[:, 0], ends[:, 1], "o", ms=6, color=colour, label=f"{name} after local training")
-        points.append(ends[:, :2])
-    ax.plot(glob[:, 0], glob[:, 1], "-o", ms=5, color=COLOURS["global"], lw=1.6, label="global model")
-    ax.plot(glob[0, 0], glob[0, 1], "s", ms=9, color=COLOURS["global"], label="start")
+        drift = LineCollection(segments, colors=colour, linewidths=1.2, alpha=0.8, gid=f"{name} drift")
+        ax.add_collection(drift)
+        ax.plot(*ends.T, "o", ms=6, color=colour, label=f"{name} after local training", gid=f"{name} ends")
+    ax.plot(*glob.T, "-o", ms=5, color=COLOURS["global"], lw=1.6, label="global model", gid="global")
+    ax.plot(*glob[0], "s", ms=9, color=COLOURS["global"], label="start", gid="start")
     ax.plot(*OPTIMUM, "*", ms=18, color=COLOURS["optimum"], mec="white", zorder=5, label="pooled optimum")
-    points = np.vstack(points)
-    xlim, ylim = _limits(points[np.all(np.isfinite(points), axis=1)], glob[0, :2])
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
+    _set_plane_limits(ax, glob, workers)
     ax.set_xlabel("w₁ (weight of input x₁)")
     ax.set_ylabel("w₂ (weight of input x₂)")
     ax.set_title(trajectory_title(history) if title is None else title, fontsize=12)
@@ -143,11 +164,35 @@ def plot_trajectories(
     return ax
 
 
+def _update_in_place(fig: Figure, history: Any) -> bool:
+    """Give the artists of an earlier ``plot_convergence`` the new history's data (much faster than
+    drawing from scratch: axes, ticks and legend are kept). False if the figure has no such artists."""
+    loss_ax, plane_ax = fig.axes
+    found = {a.get_gid(): a for ax in fig.axes for a in (*ax.lines, *ax.collections) if a.get_gid()}
+    glob, workers = _plane_points(history)
+    needed = {"loss", "global", "start"} | {f"{n} {what}" for n in workers for what in ("ends", "drift")}
+    if not needed <= found.keys():
+        return False
+    found["loss"].set_data(*_loss_points(history))
+    loss_ax.relim()
+    loss_ax.autoscale_view(scalex=False)
+    _round_axis(loss_ax, history)
+    loss_ax.set_title(loss_title(history), fontsize=12)
+    for name, (ends, segments) in workers.items():
+        found[f"{name} ends"].set_data(*ends.T)
+        found[f"{name} drift"].set_segments(segments)
+    found["global"].set_data(*glob.T)
+    found["start"].set_data(*glob[:1].T)
+    _set_plane_limits(plane_ax, glob, workers)
+    plane_ax.set_title(trajectory_title(history), fontsize=12)
+    return True
+
+
 def plot_convergence(history: Any, fig: Figure | None = None) -> Figure:
     """Both pictures side by side: the pooled loss (left) and the drift in the (w1, w2) plane (right).
 
-    With ``fig`` given, its two axes are cleared and redrawn (this is how the convergence widget
-    redraws; a figure without two axes gets them, placed by :func:`convergence_figure`'s rule).
+    With ``fig`` given, the figure is redrawn with the new history (this is how the convergence
+    widget redraws; a figure without two axes gets them, placed by :func:`convergence_figure`'s rule).
     """
     with style():
         if fig is None:
@@ -155,11 +200,11 @@ def plot_convergence(history: Any, fig: Figure | None = None) -> Figure:
         if len(fig.axes) != 2:
             fig.clear()
             fig.subplots(1, 2)
-        loss_ax, plane_ax = fig.axes
-        loss_ax.clear()
-        plane_ax.clear()
-        plot_pooled_loss(history, loss_ax)
-        plot_trajectories(history, plane_ax)
+        if not _update_in_place(fig, history):
+            for ax in fig.axes:
+                ax.clear()
+            plot_pooled_loss(history, fig.axes[0])
+            plot_trajectories(history, fig.axes[1])
         s = history.settings
         fig.suptitle(
             f"{s['rounds']} rounds × {s['local_steps']} local steps, lr {s['lr']}, "
