@@ -5,6 +5,8 @@
     python kit.py test         set up (first time only) and run the whole test suite
     python kit.py exercises    regenerate exercises/ from solutions/  (--check: only compare)
     python kit.py execute      re-run lesson/solution notebooks and store their outputs
+    python kit.py slides       build reveal.js lecture slides of every lesson into build/slides/ (offline)
+    python kit.py site         build the self-study website (lessons + exercises) into build/site/
     python kit.py setup        only set up the environment
 
 Runs with any Python 3.11 and the standard library alone, on Windows, macOS and Linux.
@@ -124,6 +126,8 @@ def main(argv: list[str]) -> int:
         "test": cmd_test,
         "exercises": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.exercises", *extra]),
         "execute": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.execute", *extra], env=KERNEL_ENV),
+        "slides": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.slides", *extra]),
+        "site": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.site", *extra]),
         "setup": lambda py, extra: 0,
     }
     if not argv or argv[0] not in commands:

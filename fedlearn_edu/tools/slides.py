@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import re
 import sys
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -28,6 +29,13 @@ from fedlearn_edu.tools import assets
 ROOT = Path(__file__).resolve().parents[2]
 LESSON_GLOB = "notebooks/[0-9][0-9]_*.ipynb"
 DEFAULT_OUT = ROOT / "build" / "slides"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+HREF = re.compile(r'<a href="([^"#:]+\.ipynb)(#[^"]*)?"')  # links written in the notebooks' markdown
+WIDGET_NOTE = (
+    '<div class="fedlearn-widget-still"><p><strong>Interactive widget</strong> — its controls work in a '
+    "running notebook (<code>python3 kit.py lab</code>). What it showed when the lesson was run:</p>"
+    "<pre>{text}</pre></div>"
+)
 
 
 def lesson_paths(root: Path = ROOT) -> list[Path]:
@@ -47,6 +55,47 @@ def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
                 if line.startswith("# "):
                     return line[2:].strip()
     return fallback
+
+
+def link_pages(page: str, source: Path, hrefs: dict[Path, str]) -> str:
+    """Point links to notebooks that were rendered at their pages; leave other links alone.
+
+    ``hrefs`` maps a notebook's path to the link to use instead (relative to the page being written).
+
+    >>> src = Path("/r/notebooks/01_a.ipynb")
+    >>> link_pages('<a href="../exercises/01_a.ipynb#q1">', src, {Path("/r/exercises/01_a.ipynb"): "x.html"})
+    '<a href="x.html#q1">'
+    >>> link_pages('<a href="02_b.ipynb">', src, {})
+    '<a href="02_b.ipynb">'
+    """
+
+    def swap(match: re.Match) -> str:
+        joined = (source.parent / match.group(1)).as_posix()
+        while re.search(r"[^/]+/\.\./", joined):
+            joined = re.sub(r"[^/]+/\.\./", "", joined, count=1)
+        new = hrefs.get(Path(joined))
+        return match.group(0) if new is None else f'<a href="{new}{match.group(2) or ""}"'
+
+    return HREF.sub(swap, page)
+
+
+def still_widgets(nb: nbformat.NotebookNode) -> int:
+    """Replace each widget output (it needs a running kernel) by a note and its text; return how many.
+
+    >>> out = nbformat.v4.new_output("display_data", {WIDGET_VIEW: {}, "text/plain": "3 rounds"})
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("w", outputs=[out])])
+    >>> still_widgets(nb), "3 rounds</pre>" in nb.cells[0].outputs[0].data["text/html"]
+    (1, True)
+    """
+    count = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                text = str(data.get("text/plain", ""))
+                output["data"] = {"text/html": WIDGET_NOTE.format(text=html.escape(text)), "text/plain": text}
+                count += 1
+    return count
 
 
 @dataclass(frozen=True)
@@ -141,13 +190,16 @@ def crowded(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
     return [s for s in screens_of(nb) if s[1] > LINES_PER_SCREEN * 3 // 2]
 
 
-def build_deck(path: Path, out_dir: Path) -> tuple[Path, DeckCount]:
-    """Write ``out_dir/NN_name.slides.html`` from one notebook; return its path and counts."""
+def build_deck(path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None) -> tuple[Path, DeckCount]:
+    """Write ``out_dir/NN_name.slides.html`` from one notebook; return its path and counts.
+
+    Links to notebooks named in ``hrefs`` are pointed at those addresses (see ``link_pages``).
+    """
     from nbconvert import SlidesExporter  # heavy: only when building
 
     exporter = SlidesExporter(
         extra_template_basedirs=[str(assets.TEMPLATES)],
-        extra_template_paths=[str(assets.TEMPLATES)],  # for the shared mathjax3.html.j2
+        extra_template_paths=[str(assets.TEMPLATES)],  # for fedlearn_common.html.j2
         template_name="fedlearn_slides",
         reveal_url_prefix="assets/reveal.js",
         reveal_theme="white",
@@ -156,11 +208,12 @@ def build_deck(path: Path, out_dir: Path) -> tuple[Path, DeckCount]:
         exclude_output_prompt=True,
     )
     nb = nbformat.read(path, as_version=4)
+    still_widgets(nb)
     page, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": title_of(nb, path.stem)}, "fedlearn": {"assets": "assets"}}
     )
     target = Path(out_dir) / f"{path.stem}.slides.html"
-    target.write_text(page, encoding="utf-8")
+    target.write_text(link_pages(page, path, hrefs or {}), encoding="utf-8")
     return target, count_deck(page)
 
 
@@ -184,14 +237,21 @@ def write_index(out_dir: Path, decks: list[tuple[str, str, DeckCount]]) -> Path:
     return target
 
 
-def build(paths: list[Path], out_dir: Path = DEFAULT_OUT) -> list[tuple[Path, DeckCount]]:
-    """Build a deck per notebook plus ``index.html`` and the ``assets/`` folder into ``out_dir``."""
+def build(
+    paths: list[Path], out_dir: Path = DEFAULT_OUT, hrefs: dict[Path, str] | None = None
+) -> list[tuple[Path, DeckCount]]:
+    """Build a deck per notebook plus ``index.html`` and the ``assets/`` folder into ``out_dir``.
+
+    A link from one lesson to another goes to the other's deck; ``hrefs`` adds addresses for other
+    notebooks (the site points exercise links at its exercise pages).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     assets.copy_into(out_dir)
+    links = {Path(p): f"{Path(p).stem}.slides.html" for p in paths} | dict(hrefs or {})
     built, listing = [], []
     for path in paths:
-        target, count = build_deck(path, out_dir)
+        target, count = build_deck(path, out_dir, links)
         built.append((target, count))
         listing.append((target.name, title_of(nbformat.read(path, as_version=4), path.stem), count))
     write_index(out_dir, listing)
