@@ -190,6 +190,6 @@ def run_dp_fedavg(
     history.sampled = [np.asarray(p, dtype=np.int64) for p in server.participants]
     history.config.update(
         epsilon=eps, delta=delta, clip_norm=clip_norm, noise_multiplier=noise_multiplier, sample_rate=sample_rate,
-        label=f"σ = {noise_multiplier:g}, ε = {eps:.2f}" if np.isfinite(eps) else f"σ = {noise_multiplier:g}, no DP",
+        label=f"σ = {noise_multiplier:g}, ε = {eps:.2f}" if np.isfinite(eps) else "σ = 0: no privacy",
     )  # fmt: skip
     return history
