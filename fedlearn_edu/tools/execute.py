@@ -24,6 +24,23 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SLOW_SECONDS = 30
 
 
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive prints to the same stream: how a kernel splits them varies from run to run."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
+
+
 def stabilise(nb: nbformat.NotebookNode) -> None:
     """Remove what changes from run to run but teaches nothing (timings, random widget ids)."""
     nb.metadata.pop("widgets", None)
@@ -31,6 +48,8 @@ def stabilise(nb: nbformat.NotebookNode) -> None:
     count = 0
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = _merge_streams(cell.outputs)
         for output in cell.get("outputs", []):
             view = output.get("data", {}).get(WIDGET_VIEW)
             if view is not None:
