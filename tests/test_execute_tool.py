@@ -15,7 +15,9 @@ def test_stabilise_removes_what_varies_between_runs():
         nbformat.v4.new_output("stream", name="stdout", text="round 1\n"),
         nbformat.v4.new_output("stream", name="stdout", text="round 2\n"),
         nbformat.v4.new_output("stream", name="stderr", text="careful\n"),
-        nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "3f2a9c"}, "text/plain": "VBox()"}),
+        nbformat.v4.new_output(
+            "display_data", data={WIDGET_VIEW: {"model_id": "3f2a9c"}, "text/plain": "VBox()"}
+        ),
     ]
     nb.cells = [cell]
     stabilise(nb)
