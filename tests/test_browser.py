@@ -34,6 +34,8 @@ from conftest import ROOT
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SHOTS = ROOT / "test-output" / "browser"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# The handles of the sliders a student can move (a disabled slider ignores the mouse).
+SLIDER = ".jp-OutputArea-output .widget-slider .noUi-target:not([disabled]) .noUi-handle"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless",
@@ -194,6 +196,7 @@ JS_OUTPUTS = """() => {
 }"""
 # A widget left as its text (the widget manager is missing) looks like "IntSlider(value=..." or "VBox(children=".
 JS_WIDGETS = """() => {
+  const SLIDER = __SLIDER__;
   const areas = [...document.querySelectorAll('.jp-OutputArea-output')];
   const placeholders = areas.filter(a => a.getAttribute('data-mime-type') === 'text/plain'
       && /^\\s*(VBox|HBox|Box|IntSlider|FloatSlider|Output|Image|Dropdown|ToggleButtons|interactive)\\(/
@@ -204,12 +207,13 @@ JS_WIDGETS = """() => {
       .map(a => a.innerText.slice(0, 200)),
     placeholders,
     views: document.querySelectorAll('.jp-OutputArea-output .jupyter-widgets').length,
-    sliders: document.querySelectorAll('.jp-OutputArea-output .widget-slider .noUi-handle').length,
+    sliders: document.querySelectorAll(SLIDER).length,
   };
-}"""
+}""".replace("__SLIDER__", json.dumps(SLIDER))
 # A fingerprint of the pictures inside the output area that holds slider number `i`.
 JS_PICTURES = """async (i) => {
-  const handle = document.querySelectorAll('.jp-OutputArea-output .widget-slider .noUi-handle')[i];
+  const SLIDER = __SLIDER__;
+  const handle = document.querySelectorAll(SLIDER)[i];
   const area = handle.closest('.jp-OutputArea-output');
   const images = [...area.querySelectorAll('img')];
   const parts = [];
@@ -220,7 +224,7 @@ JS_PICTURES = """async (i) => {
     parts.push(bytes.length + ':' + h);
   }
   return {count: images.length, fingerprint: parts.join(',')};
-}"""
+}""".replace("__SLIDER__", json.dumps(SLIDER))
 
 
 @pytest.fixture(scope="module")
@@ -338,7 +342,7 @@ def _move_each_slider(page, path: Path, count: int) -> None:
         before = page.evaluate(JS_PICTURES, i)
         if before["count"] == 0:
             continue
-        handle = page.locator(".jp-OutputArea-output .widget-slider .noUi-handle").nth(i)
+        handle = page.locator(SLIDER).nth(i)
         handle.scroll_into_view_if_needed()
         handle.focus()
         handle.press("ArrowRight")
