@@ -303,3 +303,15 @@ def test_stop_at_ends_the_run_at_the_target():
         stopped = run_fedavg(DIGITS, parts, rounds=30, C=0.5, lr=0.1, stop_at=target, engine=engine)
         assert stopped.rounds == full.rounds_to(target) == stopped.rounds_to(target)
         assert stopped.test_accuracy == pytest.approx(full.test_accuracy[: stopped.rounds + 1], abs=1 / 450)
+
+
+def test_evaluate_leaves_the_model_alone():
+    from fedlearn_edu.simulation.models import evaluate
+
+    model = mlp((64, 32, 10), seed=0)
+    start = model.state_dict()
+    before = {k: v.clone() for k, v in start.items()}
+    other = mlp((64, 32, 10), seed=1).state_dict()
+    accuracy, loss = evaluate(model, other, DIGITS.x_test, DIGITS.y_test, "cross_entropy")
+    assert 0 <= accuracy <= 1 and loss > 0
+    assert max_difference(before, start) == 0  # a state_dict taken earlier still holds the same numbers

@@ -10,6 +10,7 @@ The fast engine trains exactly this family (any depth, including a single ``nn.L
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -87,10 +88,12 @@ def evaluate(
 
     Classification (``loss="cross_entropy"``): accuracy in [0, 1] and the mean cross-entropy.
     Regression (``"sum_squares"``): accuracy is ``nan`` and the loss is the sum of squares.
+    ``model`` itself is not changed (a copy is loaded with ``state``).
     """
-    model.load_state_dict(state)
+    module = copy.deepcopy(model)
+    module.load_state_dict(state)
     with torch.no_grad():
-        out = model(torch.from_numpy(x))
+        out = module(torch.from_numpy(x))
         target = torch.from_numpy(y)
         if loss == "cross_entropy":
             value = nn.functional.cross_entropy(out, target).item()
