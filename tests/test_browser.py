@@ -13,6 +13,7 @@ Playwright's own browser download is not used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -294,7 +295,9 @@ def _open(browser, lab, path: Path):
 
 
 def _shutdown_kernel(page) -> None:
-    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+    # Best effort, so that a failure above is the one reported; the server stops every kernel anyway.
+    with contextlib.suppress(Exception):
+        page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
 
 
 def _error_outputs(cells) -> list[str]:
