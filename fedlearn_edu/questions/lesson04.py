@@ -287,7 +287,7 @@ def _judge_gap(value: Any) -> str:
     if np.isclose(got, want, atol=1e-9):
         return (
             f"After 10 rounds: {e['iid']:.1%} with IID clients, {e['skew']:.1%} with one digit per client "
-            f"({want:.1%} lost to label skew). Each client drifts towards 'always my digit'; the average repairs much "
+            f"({100 * want:.1f} points lost to label skew). Each client drifts towards 'always my digit'; the average repairs much "
             "of it, but not all."
         )
     if np.isclose(got, -want, atol=1e-9):
