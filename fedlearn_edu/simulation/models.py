@@ -39,14 +39,16 @@ def mlp(sizes: Sequence[int] = (64, 32, 10), *, seed: int = 0) -> nn.Sequential:
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must list at least an input and an output size, all >= 1; got {sizes}")
     generator = torch.Generator().manual_seed(seed)
-    layers: list[nn.Module] = []
+    global_state = torch.random.get_rng_state()  # nn.Linear() draws its own init from the global
+    layers: list[nn.Module] = []  # generator: we put its state back and draw from ours instead
     for n_in, n_out in itertools.pairwise(sizes):
-        layer = nn.utils.skip_init(nn.Linear, n_in, n_out)  # no draw from torch's global generator
+        layer = nn.Linear(n_in, n_out)
         bound = 1 / math.sqrt(n_in)  # what nn.Linear's own initialisation uses
         with torch.no_grad():
             layer.weight.uniform_(-bound, bound, generator=generator)
             layer.bias.uniform_(-bound, bound, generator=generator)
         layers += [layer, nn.ReLU()]
+    torch.random.set_rng_state(global_state)
     return nn.Sequential(*layers[:-1])
 
 
