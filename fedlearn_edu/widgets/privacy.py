@@ -8,7 +8,7 @@ the same run without noise, with epsilon in the title.
 >>> w = PrivacyWidget()
 >>> w.noise.value = 2.0            # fires the observer synchronously: re-run and redraw
 >>> round(w.history.config["epsilon"], 2)
-2.42
+2.08
 """
 
 from __future__ import annotations
