@@ -53,3 +53,18 @@ def test_text_fallback(widget):
     assert "sliders appear in a running Jupyter notebook" in bundle["text/plain"]
     assert "σ = 2.00, C = 0.50" in bundle["text/plain"]
     assert isinstance(widget, PrivacyWidget)
+
+
+def test_runs_can_be_handed_in_if_their_settings_match(widget):
+    from fedlearn_edu.privacy.dp import run_dp_fedavg
+    from fedlearn_edu.simulation import mlp
+
+    made = widget.run(3.0, 0.25)
+    other = PrivacyWidget(noise_multiplier=3.0, histories=[made])
+    assert other.history is made
+    wrong = run_dp_fedavg(
+        widget.data, widget.parts, mlp((64, 10), seed=0), noise_multiplier=1.0, clip_norm=0.25,
+        **dict(SETTINGS, rounds=2),
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="the widget's runs use"):
+        PrivacyWidget(histories=[wrong])

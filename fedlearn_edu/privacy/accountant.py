@@ -22,6 +22,7 @@ This is the computation inside opacus's RDP accountant, written out here instead
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -107,11 +108,17 @@ def rdp_subsampled_gaussian(noise_multiplier: float, sample_rate: float, orders=
         return np.full(len(orders), np.inf)
     if q == 1:
         return orders / (2 * sigma**2)
-    log_a = [
-        _log_a_integer(q, sigma, int(a)) if float(a).is_integer() else _log_a_fractional(q, sigma, a)
-        for a in orders.tolist()
-    ]
-    return np.asarray(log_a) / (orders - 1)
+    return np.array([_log_a(q, sigma, a) for a in orders.tolist()]) / (orders - 1)
+
+
+@functools.lru_cache(maxsize=8192)
+def _log_a(q: float, sigma: float, alpha: float) -> float:
+    """log A_alpha, remembered: a lesson asks for the same (q, sigma) many times (rounds, delta)."""
+    return (
+        _log_a_integer(q, sigma, int(alpha))
+        if float(alpha).is_integer()
+        else _log_a_fractional(q, sigma, alpha)
+    )
 
 
 def epsilon_from_rdp(rdp: np.ndarray, delta: float, orders=ORDERS) -> tuple[float, float]:

@@ -14,6 +14,7 @@ the same run without noise, with epsilon in the title.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -34,7 +35,7 @@ N_CLIENTS = 100
 class PrivacyWidget:
     """Two sliders and the figure they redraw. Readable state: ``history`` (the last run), ``png``."""
 
-    def __init__(self, noise_multiplier: float = 1.0, clip_norm: float = 0.25):
+    def __init__(self, noise_multiplier: float = 1.0, clip_norm: float = 0.25, histories: Sequence[Any] = ()):
         slider = {"continuous_update": False, "style": {"description_width": "120px"}}
         self.noise = widgets.FloatSlider(
             value=noise_multiplier,
@@ -59,6 +60,14 @@ class PrivacyWidget:
         self.data = load_digits(seed=0)
         self.parts = iid_partition(self.data.y_train, N_CLIENTS, seed=0)
         self._cache: dict[tuple[float, float], Any] = {}
+        for history in histories:  # runs made elsewhere with the widget's settings, e.g. in the lesson
+            wanted = dict(SETTINGS, K=N_CLIENTS)
+            got = {key: history.config.get(key) for key in wanted}
+            if got != wanted:
+                raise ValueError(
+                    f"a history handed to the widget was run with {got}; the widget's runs use {wanted}"
+                )
+            self._cache[self._key(history.config["noise_multiplier"], history.config["clip_norm"])] = history
         self.reference = self.run(0.0, 1e6)  # no noise, no clipping: plain FedAvg with Poisson sampling
         self.reference.config["label"] = "no clipping, no noise"
         self.history, self.png, self.redraw_seconds = None, b"", 0.0
@@ -67,9 +76,13 @@ class PrivacyWidget:
         self.box = widgets.VBox([widgets.HBox([self.noise, self.clip]), self.status, self.image])
         self.redraw()
 
+    @staticmethod
+    def _key(noise_multiplier: float, clip_norm: float) -> tuple[float, float]:
+        return round(float(noise_multiplier), 4), round(float(clip_norm), 4)
+
     def run(self, noise_multiplier: float, clip_norm: float):
         """One DP-FedAvg run of the widget's federation (cached)."""
-        key = (round(noise_multiplier, 4), round(clip_norm, 4))
+        key = self._key(noise_multiplier, clip_norm)
         if key not in self._cache:
             self._cache[key] = run_dp_fedavg(
                 self.data,
@@ -110,5 +123,6 @@ class PrivacyWidget:
 
 
 def privacy_widget(**settings: Any) -> PrivacyWidget:
-    """Make the widget (display it by leaving it last in a cell). Keywords set the starting values."""
+    """Make the widget (display it by leaving it last in a cell). Keywords set the starting values;
+    ``histories=`` hands in runs already made with the widget's settings (they are not re-run)."""
     return PrivacyWidget(**settings)
