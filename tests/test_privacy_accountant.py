@@ -89,3 +89,25 @@ def test_errors_say_what_is_wrong(call, message):
     with pytest.raises(ValueError) as info:
         call()
     assert message in str(info.value)
+
+
+def test_normal_tail_matches_scipy_far_into_the_tail():
+    from scipy.special import log_ndtr
+
+    from fedlearn_edu.privacy.accountant import _log_ndtr
+
+    for x in [*np.linspace(-60, 8, 400), -29.999, -30.0, -30.001, -200.0, -1e4]:
+        assert _log_ndtr(float(x)) == pytest.approx(float(log_ndtr(x)), rel=1e-12, abs=1e-300)
+
+
+def test_accountant_needs_no_scipy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['scipy'] = None\n"
+        "from fedlearn_edu.privacy.accountant import epsilon\n"
+        "print(round(epsilon(1.0, 0.1, 100, 1e-5), 4))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "7.8993"

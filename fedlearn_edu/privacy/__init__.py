@@ -8,5 +8,6 @@ model update -- is computed from the data, and can give it away. One module per 
 - ``accountant``  -- how much privacy a DP run spent, as (epsilon, delta), by Renyi DP
 - ``secagg``      -- secure aggregation: pairwise masks, so the server sees only the sum
 
-Importing this package imports nothing heavy; ``leakage`` needs torch, the others numpy only.
+Importing this package imports nothing heavy; ``leakage`` needs torch (and scipy, which comes with
+scikit-learn, to pair up a batch's reconstructions), the others numpy only.
 """
