@@ -65,6 +65,8 @@ LAB_SETTINGS = {
     },
 }
 
+# One JupyterLab server for the whole file; pytest-xdist's `--dist loadfile` (pyproject) keeps every test of
+# this file in one worker, one after the other.
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lesson notebooks")
 
 
