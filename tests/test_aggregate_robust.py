@@ -186,7 +186,8 @@ def test_trimmed_mean_recovers_honest_when_trimming_enough(case):
 @given(federations(lambda n: max((n - 3) // 2, 0)))
 def test_krum_and_multi_krum_pick_honest_clients(case):
     honest, models, n, f = case
-    np.testing.assert_array_equal(krum(models, n_byzantine=f), honest)
+    # close, not equal: an 'attacker' within 1e-300 of the honest update ties with it, and may be picked
+    np.testing.assert_allclose(krum(models, n_byzantine=f), honest, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(multi_krum(models, n_byzantine=f, n_selected=n - f), honest, atol=1e-9)
 
 
