@@ -14,6 +14,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from fedlearn_edu.aggregate import fedavg, federated_mean, normalise_weights
@@ -58,7 +59,10 @@ def apply_rule_stacked(
     n_clients = len(next(iter(stacked.values())))
     if rule in (fedavg, federated_mean):
         if rule is fedavg:
-            weights = torch.from_numpy(normalise_weights(list(num_samples), n_clients))
+            counts = np.asarray(num_samples, dtype=np.float64)
+            if len(counts) != n_clients or not counts.sum() > 0 or (counts < 0).any():
+                normalise_weights(list(num_samples), n_clients)  # raises, saying what is wrong
+            weights = torch.from_numpy(counts / float(np.sum(counts)))  # what normalise_weights computes
             out = {k: torch.tensordot(weights, v.double(), dims=1).to(v.dtype) for k, v in stacked.items()}
         else:
             out = {k: (v.double().sum(0) / n_clients).to(v.dtype) for k, v in stacked.items()}

@@ -84,15 +84,22 @@ def linear_layers(model: nn.Module) -> list[str]:
 
 
 def evaluate(
-    model: nn.Module, state: Mapping[str, torch.Tensor], x: np.ndarray, y: np.ndarray, loss: str
+    model: nn.Module,
+    state: Mapping[str, torch.Tensor],
+    x: np.ndarray,
+    y: np.ndarray,
+    loss: str,
+    *,
+    in_place: bool = False,
 ) -> tuple[float, float]:
     """(accuracy, loss) of ``model`` with parameters ``state`` on ``(x, y)``.
 
     Classification (``loss="cross_entropy"``): accuracy in [0, 1] and the mean cross-entropy.
     Regression (``"sum_squares"``): accuracy is ``nan`` and the loss is the sum of squares.
-    ``model`` itself is not changed (a copy is loaded with ``state``).
+    ``model`` itself is not changed (a copy is loaded with ``state``), unless ``in_place=True``
+    (the engines' own private model: saves a copy per round).
     """
-    module = copy.deepcopy(model)
+    module = model if in_place else copy.deepcopy(model)
     module.load_state_dict(state)
     with torch.no_grad():
         out = module(torch.from_numpy(x))

@@ -8,6 +8,7 @@ with a rule from :mod:`fedlearn_edu.aggregate`. The five steps of the article ar
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -52,7 +53,7 @@ def run_reference(
     history = History(dict(config or {}, engine="reference"))
     # Step 1: the server initialises the global model.
     global_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    accuracy, test_loss = evaluate(model, global_state, data.x_test, data.y_test, loss)
+    accuracy, test_loss = evaluate(model, global_state, data.x_test, data.y_test, loss, in_place=True)
     history.test_accuracy.append(accuracy)
     history.test_loss.append(test_loss)
     rng, bar = sampling_rng(seed), Progress(rounds, show=progress)
@@ -63,6 +64,9 @@ def run_reference(
         states, counts, losses = [], [], {}
         for k in chosen:
             worker = workers[k]
+            if worker.num_samples == 0:  # nothing to learn from: it has nothing to send back
+                losses[int(k)] = math.nan
+                continue
             # Steps 2 and 3: send the global model; the client trains E epochs in batches of B.
             new_state = worker.train(
                 global_state, lr=lr, epochs=E, batch_size=B, loss=loss,
@@ -75,7 +79,7 @@ def run_reference(
         # Step 4: the server averages what it received.
         global_state = apply_rule(aggregate, states, counts)
         # Step 5: repeat -- after measuring the new global model on the test set.
-        accuracy, test_loss = evaluate(model, global_state, data.x_test, data.y_test, loss)
+        accuracy, test_loss = evaluate(model, global_state, data.x_test, data.y_test, loss, in_place=True)
         history.test_accuracy.append(accuracy)
         history.test_loss.append(test_loss)
         history.sampled.append(chosen)
