@@ -1,14 +1,23 @@
 """fedlearn-edu: a teaching kit for federated learning.
 
-The package is small on purpose; each module holds one idea and is named after it:
+The package is small on purpose; each module holds one idea and is named after it. From the
+bottom layer up (a module only imports from the layers above it in this list):
 
-- ``aggregate``  -- the averaging formulas (the article's mean, McMahan's weighted FedAvg)
-- ``checker``    -- the exercise checker behind ``q1.check()``, ``q1.hint()``, ``q1.solution()``
-- ``questions``  -- the exercises of each lesson, one module per lesson
-- ``envcheck``   -- "is my environment complete?" for lesson 00
-- ``plots``      -- figures: the shared style, then one module per topic
-- ``widgets``    -- interactive widgets for the lessons (one module per widget)
-- ``tools``      -- instructor commands: generate exercises, re-execute notebooks
+- ``aggregate``    -- averaging client models: the article's mean, McMahan's weighted FedAvg, and the
+                      robust rules (median, trimmed mean, Krum, norm clipping); numpy only
+- ``data``         -- the digits data set, the article's toy data, and client partitions; numpy only
+- ``commlog``      -- the log of what travels between server and workers
+- ``workers``      -- ``VirtualWorker``: a client that keeps its data and trains what it is sent
+- ``two_workers``  -- the article's bob-and-alice experiment (lesson 03)
+- ``simulation``   -- ``run_fedavg`` over many clients: a readable engine and a fast one (lesson 04)
+- ``privacy``      -- gradient leakage, DP-FedAvg and its accountant, secure aggregation (lesson 06)
+- ``attacks``      -- poisoned clients: label flipping, sign flipping, a backdoor (lesson 07)
+- ``plots``        -- figures: the shared style, then one module per topic
+- ``widgets``      -- interactive widgets for the lessons, one module per widget
+- ``checker``      -- the exercise checker behind ``q1.check()``, ``q1.hint()``, ``q1.solution()``
+- ``questions``    -- the exercises of each lesson, one module per lesson
+- ``envcheck``     -- "is my environment complete?" for lesson 00
+- ``tools``        -- instructor commands: generate exercises, re-execute notebooks, slides, site
 
 Importing the package imports nothing heavy: ``import fedlearn_edu.aggregate`` needs numpy only.
 """
