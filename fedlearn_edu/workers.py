@@ -163,7 +163,7 @@ class VirtualWorker:
                     f"{self.name} received a state_dict but does not know the model's architecture: "
                     f"send the model itself, or create the worker with VirtualWorker(..., model=nn.Linear(2, 1))"
                 )
-            module = copy.deepcopy(self._template)
+            module = self._template  # the worker's own copy: loading overwrites every parameter and buffer
             try:
                 module.load_state_dict(model_or_state)
             except RuntimeError as exc:
@@ -261,7 +261,8 @@ class VirtualWorker:
                 for p, g in zip(params, grads, strict=True):
                     if g is not None:
                         p.add_(g, alpha=-lr)  # exactly what torch.optim.SGD does without momentum
-        state = module.state_dict()
+        # a copy, so that the module can be reused for the next round without changing what was sent
+        state = {name: value.detach().clone() for name, value in module.state_dict().items()}
         self._template = module
         self.last_loss = sum(losses) / len(losses) if losses else math.nan
         self._record(round, self.name, SERVER, "trained model", state)
