@@ -28,6 +28,7 @@ from torch import nn
 
 from fedlearn_edu.aggregate import fedavg, federated_mean
 from fedlearn_edu.commlog import CommunicationLog
+from fedlearn_edu.data import bob_alice
 from fedlearn_edu.workers import VirtualWorker
 
 __all__ = [
@@ -41,11 +42,8 @@ __all__ = [
     "train_two_workers",
 ]
 
-# The article's data, as written there (section 5): inputs x, targets y (one column).
-ARTICLE_DATA = {
-    "bob": ([[1.0, 1.0], [0.0, 1.0]], [[1.0], [1.0]]),
-    "alice": ([[0.0, 0.0], [0.0, 1.0]], [[0.0], [1.0]]),
-}
+# The article's data (section 5), kept once in fedlearn_edu.data: inputs x, targets y (one column).
+ARTICLE_DATA = {who: (x.tolist(), y.tolist()) for who, (x, y) in bob_alice().items()}
 WEIGHTING_NAMES = {"equal": "equal weights", "samples": "sample-size weights"}
 WEIGHTINGS = tuple(WEIGHTING_NAMES)
 
