@@ -4,10 +4,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from fedlearn_edu.plots import figure_png
 from fedlearn_edu.plots.convergence import (
     LOSS_FLOOR,
     convergence_figure,
-    figure_png,
     plot_convergence,
     plot_loss_comparison,
     plot_pooled_loss,

@@ -10,10 +10,13 @@ Plots sit on top of the package: they import the maths, never the other way roun
 
 from __future__ import annotations
 
+import io
 from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 # Okabe & Ito (2008): eight colours that stay distinct under every common colour-vision deficiency.
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
@@ -63,3 +66,14 @@ def style():
 def client_colour(index: int) -> str:
     """A distinct colour for client ``index`` (cycles after eight)."""
     return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+def figure_png(fig: Figure) -> bytes:
+    """Render ``fig`` in the kit's style to PNG bytes, quickly (light compression, no bbox search).
+
+    Widgets show their figures this way: an image redraws faster than a live matplotlib canvas.
+    """
+    buffer = io.BytesIO()
+    with style():  # ticks and grid lines are made at draw time: draw them in the kit's style too
+        FigureCanvasAgg(fig).print_png(buffer, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()

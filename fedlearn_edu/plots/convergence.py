@@ -12,14 +12,12 @@ Each function draws one history from :func:`fedlearn_edu.two_workers.train_two_w
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -29,7 +27,6 @@ from fedlearn_edu.two_workers import WEIGHTING_NAMES
 
 __all__ = [
     "convergence_figure",
-    "figure_png",
     "loss_title",
     "plot_convergence",
     "plot_loss_comparison",
@@ -225,14 +222,6 @@ def convergence_figure() -> Figure:
         fig.subplots(1, 2)
     fig.subplots_adjust(left=0.065, right=0.79, bottom=0.12, top=0.8, wspace=0.3)
     return fig
-
-
-def figure_png(fig: Figure) -> bytes:
-    """Render ``fig`` in the kit's style to PNG bytes, quickly (light compression, no bbox search)."""
-    buffer = io.BytesIO()
-    with style():  # ticks and grid lines are made at draw time: draw them in the kit's style too
-        FigureCanvasAgg(fig).print_png(buffer, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
 
 
 def plot_loss_comparison(histories: Sequence[Any], labels: Sequence[str], *, title: str) -> Axes:

@@ -21,7 +21,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from fedlearn_edu.plots.convergence import convergence_figure, figure_png, plot_convergence
+from fedlearn_edu.plots import figure_png
+from fedlearn_edu.plots.convergence import convergence_figure, plot_convergence
 from fedlearn_edu.two_workers import TwoWorkerHistory, article_model, train_two_workers
 
 __all__ = ["ConvergenceWidget", "convergence_widget"]

@@ -28,8 +28,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from fedlearn_edu.data import Dataset, load_digits, partition
-from fedlearn_edu.plots import style
-from fedlearn_edu.plots.convergence import figure_png
+from fedlearn_edu.plots import figure_png, style
 from fedlearn_edu.plots.curves import plot_curves
 from fedlearn_edu.plots.partitions import plot_label_heatmap, sorted_by_main_label
 from fedlearn_edu.simulation import History, run_fedavg

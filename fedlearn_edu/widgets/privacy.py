@@ -21,7 +21,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from fedlearn_edu.data import iid_partition, load_digits
-from fedlearn_edu.plots.convergence import figure_png
+from fedlearn_edu.plots import figure_png
 from fedlearn_edu.plots.privacy import plot_dp_runs
 from fedlearn_edu.privacy.dp import run_dp_fedavg
 from fedlearn_edu.simulation import mlp

@@ -26,8 +26,7 @@ from matplotlib.figure import Figure
 
 from fedlearn_edu.attacks import AttackResult, defences, run_attack
 from fedlearn_edu.data import iid_partition, load_digits
-from fedlearn_edu.plots import style
-from fedlearn_edu.plots.convergence import figure_png
+from fedlearn_edu.plots import figure_png, style
 from fedlearn_edu.plots.robustness import AGGREGATOR_COLOURS
 
 __all__ = ["RobustnessWidget", "robustness_widget"]
