@@ -46,6 +46,7 @@ __all__ = [
     "NotAttempted",
     "Problem",
     "ValueProblem",
+    "call_student",
     "label_problems",
 ]
 
@@ -280,24 +281,11 @@ class FunctionProblem(Problem):
         return self.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
 
     def judge(self, func: Any) -> str:
-        if not callable(func):
-            raise Incorrect(
-                f"`{self.target}` should be a function (def {self.target}(...): ...), not {brief(func)}."
-            )
         for case in self.cases:
             call = case.call_text(self.target)
             args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
-            try:
-                got = func(*args, **kwargs)
-            except NotImplementedError:
-                raise NotAttempted(
-                    f"`{self.target}` still raises NotImplementedError: replace that line with your code."
-                ) from None
-            except Exception as exc:
-                raise Incorrect(f"When calling {call}, Python raised {type(exc).__name__}: {exc}") from None
             expected = self.expected(case)
-            if got is None and expected is not None:
-                raise Incorrect(f"{call} returned None. Did you forget a `return` statement?")
+            got = call_student(func, self.target, *args, call=call, allow_none=expected is None, **kwargs)
             diff = difference(got, expected, self.rtol, self.atol)
             if diff:
                 label = f" ({case.label})" if case.label else ""
@@ -315,6 +303,36 @@ class FunctionProblem(Problem):
                     "instead of modifying what you were given (in FL, what clients sent must stay as it was)."
                 )
         return f"Your `{self.target}` gives the right answer on all {len(self.cases)} test cases."
+
+
+def call_student(
+    func: Any, name: str, *args: Any, call: str = "", allow_none: bool = False, **kwargs: Any
+) -> Any:
+    """Call a student's function ``name`` as every check does, turning what can go wrong into a verdict.
+
+    Not a function -> Incorrect; ``NotImplementedError`` (the exercise's stub) -> NotAttempted; any
+    other exception -> Incorrect, naming the call; ``None`` -> Incorrect ("did you forget return?").
+    ``call`` is how the call is shown (default: built from the arguments). Custom judges use this too.
+
+    >>> call_student(lambda x: 2 * x, "double", 3)
+    6
+    """
+    if not callable(func):
+        raise Incorrect(f"`{name}` should be a function (def {name}(...): ...), not {brief(func)}.")
+    if not call:
+        parts = [brief(a) for a in args] + [f"{k}={brief(v)}" for k, v in kwargs.items()]
+        call = f"{name}({', '.join(parts)})"
+    try:
+        result = func(*args, **kwargs)
+    except NotImplementedError:
+        raise NotAttempted(
+            f"`{name}` still raises NotImplementedError: replace that line with your code."
+        ) from None
+    except Exception as exc:
+        raise Incorrect(f"When calling {call}, Python raised {type(exc).__name__}: {exc}") from None
+    if result is None and not allow_none:
+        raise Incorrect(f"{call} returned None. Did you forget a `return` statement?")
+    return result
 
 
 class ValueProblem(Problem):

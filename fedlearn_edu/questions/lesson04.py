@@ -21,7 +21,7 @@ from fedlearn_edu.checker import (
     FunctionProblem,
     Incorrect,
     Mistake,
-    NotAttempted,
+    call_student,
     label_problems,
 )
 
@@ -30,21 +30,9 @@ LABELS = np.repeat(np.arange(10), 20)  # 200 examples, 10 labels, label-sorted
 
 
 def _call(func: Any, name: str, *args: Any) -> Any:
-    """Call the student's function; turn "not written yet" and crashes into verdicts."""
-    if not callable(func):
-        raise Incorrect(f"`{name}` should be a function (def {name}(...): ...), not {brief(func)}.")
-    call = f"{name}({', '.join(brief(a) if not isinstance(a, np.random.Generator) else 'rng' for a in args)})"
-    try:
-        result = func(*args)
-    except NotImplementedError:
-        raise NotAttempted(
-            f"`{name}` still raises NotImplementedError: replace that line with your code."
-        ) from None
-    except Exception as exc:
-        raise Incorrect(f"When calling {call}, Python raised {type(exc).__name__}: {exc}") from None
-    if result is None:
-        raise Incorrect(f"{call} returned None. Did you forget a `return` statement?")
-    return result
+    """Call the student's function (a random generator argument is shown as ``rng``)."""
+    shown = ", ".join("rng" if isinstance(a, np.random.Generator) else brief(a) for a in args)
+    return call_student(func, name, *args, call=f"{name}({shown})")
 
 
 # --- q1: the Dirichlet partition -------------------------------------------------------------

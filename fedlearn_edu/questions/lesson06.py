@@ -13,8 +13,8 @@ from fedlearn_edu.checker import (
     FunctionProblem,
     Incorrect,
     Mistake,
-    NotAttempted,
     ValueProblem,
+    call_student,
     label_problems,
 )
 
@@ -165,25 +165,14 @@ def _reference_mask(i: int, pair_masks: dict) -> np.ndarray:
 
 
 def _judge_masks(func) -> str:
-    if not callable(func):
-        raise Incorrect(
-            f"`total_mask` should be a function (def total_mask(i, pair_masks): ...), not {brief(func)}."
-        )
     for pair_masks in _MASK_CASES:
         clients = sorted({k for pair in pair_masks for k in pair})
         got = {}
         for i in clients:
             call = f"total_mask({i}, {brief({str(k): v for k, v in pair_masks.items()})})"
-            try:
-                value = func(i, {k: v.copy() for k, v in pair_masks.items()})
-            except NotImplementedError:
-                raise NotAttempted(
-                    "`total_mask` still raises NotImplementedError: replace that line with your code."
-                ) from None
-            except Exception as exc:
-                raise Incorrect(f"When calling {call}, Python raised {type(exc).__name__}: {exc}") from None
-            if value is None:
-                raise Incorrect(f"{call} returned None. Did you forget a `return` statement?")
+            value = call_student(
+                func, "total_mask", i, {k: v.copy() for k, v in pair_masks.items()}, call=call
+            )
             try:
                 got[i] = np.asarray(value, dtype=np.float64).reshape(-1)
             except (TypeError, ValueError):
