@@ -3,15 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from conftest import incorrect_message
 
 from fedlearn_edu.privacy.leakage import infer_label, leaky_model, shared_gradient
 from fedlearn_edu.questions import lesson06
-
-
-def _message(problem, answer):
-    feedback = problem.evaluate(answer)
-    assert feedback.status == "incorrect", feedback
-    return feedback.message
 
 
 def test_q1_label_from_gradient():
@@ -22,10 +17,10 @@ def test_q1_label_from_gradient():
     ]
     for answer in right:
         assert lesson06.q1.evaluate(answer).status == "correct"
-    assert "largest sum" in _message(lesson06.q1, lambda g: int(np.argmax(g.sum(axis=1))))
-    assert "flattened" in _message(lesson06.q1, lambda g: int(np.argmin(g)))
-    assert "axis=1" in _message(lesson06.q1, lambda g: int(np.argmin(g.sum(axis=0))))
-    assert "None" in _message(lesson06.q1, lambda g: None)
+    assert "largest sum" in incorrect_message(lesson06.q1, lambda g: int(np.argmax(g.sum(axis=1))))
+    assert "flattened" in incorrect_message(lesson06.q1, lambda g: int(np.argmin(g)))
+    assert "axis=1" in incorrect_message(lesson06.q1, lambda g: int(np.argmin(g.sum(axis=0))))
+    assert "None" in incorrect_message(lesson06.q1, lambda g: None)
 
 
 def test_q1_matches_a_real_gradient():
@@ -47,9 +42,11 @@ def test_q2_clip_update():
 
     assert lesson06.q2.evaluate(right).status == "correct"
     assert lesson06.q2.evaluate(also_right).status == "correct"
-    assert "each coordinate separately" in _message(lesson06.q2, lambda u, c: np.clip(u, -c, c))
-    assert "also the short ones" in _message(lesson06.q2, lambda u, c: u * c / np.linalg.norm(u))
-    assert "did not multiply by max_norm" in _message(lesson06.q2, lambda u, c: u / np.linalg.norm(u))
+    assert "each coordinate separately" in incorrect_message(lesson06.q2, lambda u, c: np.clip(u, -c, c))
+    assert "also the short ones" in incorrect_message(lesson06.q2, lambda u, c: u * c / np.linalg.norm(u))
+    assert "did not multiply by max_norm" in incorrect_message(
+        lesson06.q2, lambda u, c: u / np.linalg.norm(u)
+    )
 
     def in_place(update, max_norm):
         norm = np.linalg.norm(update)
@@ -57,25 +54,25 @@ def test_q2_clip_update():
             update *= max_norm / norm
         return update
 
-    assert "changed its input" in _message(lesson06.q2, in_place)
+    assert "changed its input" in incorrect_message(lesson06.q2, in_place)
 
 
 def test_q3_noise_std():
     assert lesson06.q3.evaluate(0.003).status == "correct"
     assert lesson06.q3.evaluate(1.5 * 0.2 / (0.05 * 2000)).status == "correct"
-    assert "sigma * C" in _message(lesson06.q3, 0.3)
-    assert "clipping norm C" in _message(lesson06.q3, 0.015)
-    assert "expected number of clients" in _message(lesson06.q3, 0.00015)
+    assert "sigma * C" in incorrect_message(lesson06.q3, 0.3)
+    assert "clipping norm C" in incorrect_message(lesson06.q3, 0.015)
+    assert "expected number of clients" in incorrect_message(lesson06.q3, 0.00015)
 
 
 def test_q4_and_q6_choices():
     assert lesson06.q4.evaluate({"a", "c"}).status == "correct"
-    assert "epsilon does not depend on it" in _message(lesson06.q4, {"a", "c", "d"})
-    assert "more clients buy accuracy" in _message(lesson06.q4, {"e"})
-    assert "something is missing" in _message(lesson06.q4, "a")
+    assert "epsilon does not depend on it" in incorrect_message(lesson06.q4, {"a", "c", "d"})
+    assert "more clients buy accuracy" in incorrect_message(lesson06.q4, {"e"})
+    assert "something is missing" in incorrect_message(lesson06.q4, "a")
     assert lesson06.q6.evaluate({"a", "c"}).status == "correct"
-    assert "sum minus mine" in _message(lesson06.q6, {"a", "c", "d"})
-    assert "cannot inspect or clip" in _message(lesson06.q6, "e")
+    assert "sum minus mine" in incorrect_message(lesson06.q6, {"a", "c", "d"})
+    assert "cannot inspect or clip" in incorrect_message(lesson06.q6, "e")
 
 
 def _total_mask(i, pair_masks):
@@ -94,19 +91,19 @@ def test_q5_total_mask():
         lesson06.q5.evaluate(lambda i, pm: -np.asarray(_total_mask(i, pm))).status == "correct"
     )  # other convention
     plus_only = lambda i, pm: sum(m for (a, b), m in pm.items() if i in (a, b))  # noqa: E731
-    assert "do not cancel" in _message(lesson06.q5, plus_only)
+    assert "do not cancel" in incorrect_message(lesson06.q5, plus_only)
     first_only = lambda i, pm: sum(m for (a, b), m in pm.items() if a == i)  # noqa: E731
-    assert "unmasked" in _message(lesson06.q5, first_only)
+    assert "unmasked" in incorrect_message(lesson06.q5, first_only)
     zeros = lambda i, pm: np.zeros(len(next(iter(pm.values()))))  # noqa: E731
-    assert "unmasked" in _message(lesson06.q5, zeros)
+    assert "unmasked" in incorrect_message(lesson06.q5, zeros)
 
     def every_pair(i, pm):  # cancels in the sum, but uses masks of pairs i is not in
         return _total_mask(i, pm) + (1 if i == 0 else -1) * sum(pm.values()) * (len(pm) > 1)
 
-    message = _message(lesson06.q5, every_pair)
+    message = incorrect_message(lesson06.q5, every_pair)
     assert "exactly the masks of the pairs" in message or "do not cancel" in message
-    assert "Python raised ZeroDivisionError" in _message(lesson06.q5, lambda i, pm: 1 / 0)
-    assert "None" in _message(lesson06.q5, lambda i, pm: None)
+    assert "Python raised ZeroDivisionError" in incorrect_message(lesson06.q5, lambda i, pm: 1 / 0)
+    assert "None" in incorrect_message(lesson06.q5, lambda i, pm: None)
 
 
 @pytest.mark.parametrize("problem", [lesson06.q1, lesson06.q2, lesson06.q5])

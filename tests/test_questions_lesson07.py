@@ -2,14 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import incorrect_message
 
 from fedlearn_edu.questions import lesson07
-
-
-def _message(problem, answer):
-    feedback = problem.evaluate(answer)
-    assert feedback.status == "incorrect", feedback
-    return feedback.message
 
 
 def test_q1_median():
@@ -20,13 +15,13 @@ def test_q1_median():
     ]
     for answer in right:
         assert lesson07.q1.evaluate(answer).status == "correct"
-    assert "that is the mean" in _message(lesson07.q1, lambda m: [sum(c) / len(c) for c in zip(*m)])
-    assert "inside each client" in _message(lesson07.q1, lambda m: [float(np.median(v)) for v in m])
+    assert "that is the mean" in incorrect_message(lesson07.q1, lambda m: [sum(c) / len(c) for c in zip(*m)])
+    assert "inside each client" in incorrect_message(lesson07.q1, lambda m: [float(np.median(v)) for v in m])
     upper = lambda m: [sorted(c)[len(c) // 2] for c in zip(*m)]  # noqa: E731
-    assert "two middle values" in _message(lesson07.q1, upper)
+    assert "two middle values" in incorrect_message(lesson07.q1, upper)
     unsorted = lambda m: [c[len(c) // 2] for c in zip(*m)]  # noqa: E731
-    assert "without sorting" in _message(lesson07.q1, unsorted)
-    assert "one liar out of three" in _message(lesson07.q1, lambda m: [0.0] * len(m[0]))
+    assert "without sorting" in incorrect_message(lesson07.q1, unsorted)
+    assert "one liar out of three" in incorrect_message(lesson07.q1, lambda m: [0.0] * len(m[0]))
 
 
 def _krum(models, f):
@@ -64,26 +59,26 @@ def test_q2_krum_score():
         x = np.asarray(models, dtype=float)
         return [float(((x[i] - x) ** 2).sum()) for i in range(len(x))]
 
-    assert "squared distances" in _message(lesson07.q2, euclidean)
-    assert "own nearest neighbour" in _message(lesson07.q2, with_self)
-    assert "n - f - 1 neighbours" in _message(lesson07.q2, one_too_many)
-    assert "all other clients" in _message(lesson07.q2, all_of_them)
+    assert "squared distances" in incorrect_message(lesson07.q2, euclidean)
+    assert "own nearest neighbour" in incorrect_message(lesson07.q2, with_self)
+    assert "n - f - 1 neighbours" in incorrect_message(lesson07.q2, one_too_many)
+    assert "all other clients" in incorrect_message(lesson07.q2, all_of_them)
 
 
 def test_q3_trimmed():
     assert lesson07.q3.evaluate(5.4).status == "correct"
     assert lesson07.q3.evaluate(27 / 5).status == "correct"
-    assert "plain mean" in _message(lesson07.q3, 67 / 7)
-    assert "median" in _message(lesson07.q3, 5)
-    assert "two values from each end" in _message(lesson07.q3, 16 / 3)
-    assert "sort first" in _message(lesson07.q3, 11.6)
+    assert "plain mean" in incorrect_message(lesson07.q3, 67 / 7)
+    assert "median" in incorrect_message(lesson07.q3, 5)
+    assert "two values from each end" in incorrect_message(lesson07.q3, 16 / 3)
+    assert "sort first" in incorrect_message(lesson07.q3, 11.6)
 
 
 def test_q4_choice():
     assert lesson07.q4.evaluate({"a", "d"}).status == "correct"
-    assert "n > 2f + 2" in _message(lesson07.q4, {"a", "b", "d"})
-    assert "size" in _message(lesson07.q4, "c")
-    assert "one client is enough" in _message(lesson07.q4, {"e"})
+    assert "n > 2f + 2" in incorrect_message(lesson07.q4, {"a", "b", "d"})
+    assert "size" in incorrect_message(lesson07.q4, "c")
+    assert "one client is enough" in incorrect_message(lesson07.q4, {"e"})
 
 
 @pytest.mark.parametrize("problem", [lesson07.q1, lesson07.q2])
