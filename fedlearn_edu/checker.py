@@ -36,6 +36,8 @@ from typing import Any
 from fedlearn_edu._compare import brief, difference
 
 __all__ = [
+    "EXACT",
+    "READ_OFF",
     "Case",
     "ChoiceProblem",
     "CustomProblem",
@@ -51,6 +53,14 @@ __all__ = [
 ]
 
 MISSING = object()
+
+# One tolerance policy for measured numbers across the course (lesson 00 states it to students):
+# - EXACT: a value your code computes from the same inputs and seed as the kit -- equal up to float rounding;
+# - READ_OFF: a measured number you read off a printout or plot and type in -- two significant figures.
+# A question that accepts READ_OFF values must also check what defines the run (e.g. the whole curve),
+# because many different runs agree to two significant figures.
+EXACT = {"rtol": 1e-6, "atol": 1e-9}
+READ_OFF = {"rtol": 1e-2, "atol": 1e-12}
 
 # Okabe-Ito colours: distinguishable with every common colour-vision deficiency; icons carry the meaning too.
 _STYLE = {
