@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from fedlearn_edu.tools import exercises as gen
+from authoring import exercises as gen
 
 
 def _solution_notebook(*cells):

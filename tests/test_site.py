@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from fedlearn_edu.tools import site
+from authoring import site
 
 PAGES = site.pages_for()
 LESSONS = [p for p in PAGES if p.parent.name == "notebooks"]

@@ -5,7 +5,7 @@ import re
 import nbformat
 import pytest
 
-from fedlearn_edu.tools import assets, slides
+from authoring import assets, slides
 
 LESSONS = slides.lesson_paths()
 LOCAL_REF = re.compile(r'<(?:script|link|img)\b[^>]*?\b(?:src|href)="([^"]+)"')

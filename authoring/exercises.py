@@ -41,7 +41,7 @@ WRITTEN_PLACEHOLDER = "*Your answer: double-click this cell and write it here.*"
 DETAILS = (
     "<details><summary>Compare with a model answer (after writing yours)</summary>\n\n{answer}\n\n</details>"
 )
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS_JSON = Path("fedlearn_edu") / "questions" / "solutions.json"
 
 

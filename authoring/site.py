@@ -22,9 +22,9 @@ from pathlib import Path
 
 import nbformat
 
-from fedlearn_edu.tools import assets, slides
+from authoring import assets, slides
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "build" / "site"
 SECTIONS = ("notebooks", "exercises")  # rendered folders, same names as in the repository
 TIME = re.compile(r"\*\*Time:\*\*\s*([^.\n]*)")

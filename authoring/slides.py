@@ -24,9 +24,9 @@ from pathlib import Path
 
 import nbformat
 
-from fedlearn_edu.tools import assets
+from authoring import assets
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 LESSON_GLOB = "notebooks/[0-9][0-9]_*.ipynb"
 DEFAULT_OUT = ROOT / "build" / "slides"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
