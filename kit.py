@@ -9,6 +9,9 @@
     python kit.py site         build the self-study website (lessons + exercises) into build/site/
     python kit.py setup        only set up the environment
 
+exercises, execute, slides and site run the course-building modules in authoring/ (python -m
+authoring.<name>, from this folder); they are not part of the fedlearn_edu package a lesson imports.
+
 Runs with any Python 3.11 and the standard library alone, on Windows, macOS and Linux.
 The environment lives in `.venv/` next to this file; a second run reuses it (it is only
 rebuilt when requirements.txt, constraints.txt or pyproject.toml change).

@@ -21,10 +21,11 @@ from conftest import ROOT
 PACKAGE_NAME = "fedlearn_edu"
 PACKAGE = ROOT / PACKAGE_NAME
 
-# The layers from the bottom up (ARCHITECTURE.md). A module may import modules of its own layer or a lower
-# one, never a higher one; cycles are caught separately, inside a layer too. A module's layer is given by the
-# longest entry that names it or a package containing it ("privacy.dp" before "privacy"), so a new module of
-# a package slots in by itself and a new top-level module needs a line here (test_every_module_has_a_layer).
+# The layers from the bottom up (the README's "Package map"). A module may import modules of its own layer
+# or a lower one, never a higher one; cycles are caught separately, inside a layer too. A module's layer is
+# given by the longest entry that names it or a package containing it ("privacy.dp" before "privacy"), so a
+# new module of a package slots in by itself and a new top-level module needs a line here
+# (test_every_module_has_a_layer says so).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("helpers", ("_validation", "_compare", "_models")),
     # numpy-only maths and data; the privacy package's own __init__ imports nothing, and its accountant and
@@ -236,7 +237,7 @@ EDGES = package_imports(MODULES)
 def test_every_module_has_a_layer():
     assert len(MODULES) > 40  # the package was found
     missing = [m for m in MODULES if layer_of(m) is None]
-    assert not missing, f"give these modules a layer in LAYERS (and in ARCHITECTURE.md): {missing}"
+    assert not missing, f"give these modules a layer in LAYERS (and a line in the README's package map): {missing}"
 
 
 def test_the_import_finder_sees_the_package():
