@@ -237,7 +237,9 @@ EDGES = package_imports(MODULES)
 def test_every_module_has_a_layer():
     assert len(MODULES) > 40  # the package was found
     missing = [m for m in MODULES if layer_of(m) is None]
-    assert not missing, f"give these modules a layer in LAYERS (and a line in the README's package map): {missing}"
+    assert not missing, (
+        f"give these modules a layer in LAYERS (and a line in the README's package map): {missing}"
+    )
 
 
 def test_the_import_finder_sees_the_package():
