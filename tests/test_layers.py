@@ -243,16 +243,11 @@ def test_every_module_has_a_layer():
 
 
 def test_the_import_finder_sees_the_package():
-    # The finder itself can fail: it must see imports we know are there, lazy ones included.
-    found = {(e.source, e.target, e.in_function) for e in EDGES}
-    assert ("fedlearn_edu.aggregate", "fedlearn_edu._models", False) in found
-    assert (
-        "fedlearn_edu.attacks",
-        "fedlearn_edu.aggregate",
-        True,
-    ) in found  # `from fedlearn_edu import aggregate`
-    assert ("fedlearn_edu.widgets.explorer", "fedlearn_edu.simulation", False) in found
-    assert len(EDGES) > 50
+    # The finder can fail too (the made-up packages below test it in detail); on the real package it must
+    # see plenty of imports, lazy ones among them, from every part that has any.
+    assert len(EDGES) > 50 and any(e.in_function for e in EDGES)
+    importers = {layer_of(e.source) for e in EDGES}
+    assert {LEVEL[name] for name in ("simulation", "questions", "plots", "widgets")} <= importers
 
 
 def test_no_import_cycle():
