@@ -77,7 +77,7 @@ q2 = FunctionProblem(
         Case(np.array([1.0, -2.0, 2.0]), 1.5),
         Case(np.array([0.0, 0.0, 0.0]), 0.5, label="a client whose model did not change"),
         Case(np.array([-6.0, 8.0]), 10.0, label="exactly at the limit"),
-        Case(np.array([0.6, 0.7]), 0.9, label="norm 0.92, just above 0.9"),
+        Case(np.array([0.92, -0.1]), 0.9, label="norm 0.925, just above 0.9"),
     ],
     reference=lambda update, max_norm: clip_to_norm(update, max_norm),
     mistakes=[

@@ -68,7 +68,7 @@ BANK = {
             (
                 "compared the squared norm",
                 lambda u, c: u if (u**2).sum() <= c else u * c / np.linalg.norm(u),
-                "should return",
+                "squared norm",
             ),
             ("the update returned unchanged", lambda u, c: u, "should return"),
             ("scaled the given array in place", _clip_in_place, "changed its input"),
