@@ -232,13 +232,24 @@ def test_q2_rejects_samplers_in_fixed_groups(sampler):
 
 
 def test_q2_checks_every_draw_for_repeats():
-    def repeats_sometimes(k, c, rng):  # right on seed 0, a duplicate in one round of twenty
+    def repeats_sometimes(k, c, rng):  # right on the fixed cases, a duplicate in about one round of 100
         m = max(1, round(c * k))
         chosen = rng.choice(k, size=m, replace=False)
-        if m > 1 and rng.random() < 0.05:
+        if m > 1 and rng.random() < 0.01:
             chosen[1] = chosen[0]
         return np.sort(chosen)
 
+    assert all(  # the fixed cases (seed 0) and the seed test (seed 7) do not see it
+        len(set(repeats_sometimes(k, c, np.random.default_rng(s)).tolist())) == max(1, round(c * k))
+        for k, c, s in [
+            (100, 0.1, 0),
+            (10, 1.0, 0),
+            (10, 0.27, 0),
+            (10, 0.21, 0),
+            (100, 0.123, 0),
+            (50, 0.2, 7),
+        ]
+    )
     assert "chose a client twice" in verdict(L.q2, repeats_sometimes)[1]
 
 
