@@ -356,7 +356,7 @@ def test_q4_following_the_text_without_rounds_gets_advice_not_a_crash(answers):
 def test_q4_rejects_wrong_numbers_and_wrong_runs(answers):
     speedup = answers["speedup"]
     assert "other way round" in verdict(L.q4, _q4(answers, speedup=1 / speedup))[1]
-    assert "your runs give" in verdict(L.q4, _q4(answers, speedup=round(speedup)))[1]  # 5 for 5.1
+    assert "runs described give" in verdict(L.q4, _q4(answers, speedup=round(speedup)))[1]  # 5 for 5.1
     assert "should be a number" in verdict(L.q4, _q4(answers, speedup="five"))[1]
     swapped = _q4(answers, fedsgd=answers["fedavg_run"], fedavg_run=answers["fedsgd"], speedup=1 / speedup)
     assert "E=5" in verdict(L.q4, swapped)[1]
@@ -366,6 +366,10 @@ def test_q4_rejects_wrong_numbers_and_wrong_runs(answers):
 def test_q4_and_q5_not_attempted():
     assert verdict(L.q4, ...)[0] == "not attempted"
     assert verdict(L.q5, {"gap": ...})[0] == "not attempted"
+    # the unsolved exercise cell: every name still `...`
+    assert verdict(L.q4, {"speedup": ..., "fedsgd": ..., "fedavg_run": ...})[0] == "not attempted"
+    assert verdict(L.q5, {"gap": ..., "iid_run": ..., "skewed_run": ...})[0] == "not attempted"
+    assert "runs described give" in verdict(L.q5, -1)[1]  # a wrong number is wrong, runs or not
 
 
 def test_q5_accepts_the_solution_and_read_off_values(answers):
@@ -380,7 +384,7 @@ def test_q5_rejects_wrong_numbers(answers):
     gap = answers["gap"]
     assert "sign is flipped" in verdict(L.q5, _q5(answers, gap=-gap))[1]
     assert "fraction" in verdict(L.q5, _q5(answers, gap=100 * gap))[1]
-    assert "your runs give" in verdict(L.q5, _q5(answers, gap=gap + 0.01))[1]
+    assert "runs described give" in verdict(L.q5, _q5(answers, gap=gap + 0.01))[1]
 
 
 def test_q5_rejects_one_local_epoch_whose_gap_coincides(answers):

@@ -367,23 +367,28 @@ _RUNS = {
 }
 
 
-def _unpack(value: Any, target: str, runs: tuple[str, ...]) -> tuple[Any, dict[str, Any]]:
+def _given(value: Any) -> bool:
+    return value is not MISSING and value is not Ellipsis
+
+
+def _unpack(value: Any, target: str, runs: tuple[str, ...]) -> tuple[Any, dict[str, Any] | None]:
+    """The number and the runs; ``None`` for the runs if any is missing (the number is judged alone)."""
     if not isinstance(value, Mapping):
         value = {target: value}
     got = value.get(target, MISSING)
-    if got is MISSING or got is Ellipsis:
-        missing = [name for name in runs if value.get(name, MISSING) is MISSING]
-        if not missing:  # the runs are there: judge them first, they may say why the number is missing
-            return got, {name: value[name] for name in runs}
-        raise NotAttempted(f"Set `{target}` (and keep your runs in {', '.join(f'`{r}`' for r in runs)}).")
-    missing = [name for name in runs if value.get(name, MISSING) is MISSING]
-    if missing:
-        raise NotAttempted(
-            f"The check also looks at your runs: keep them in variables named "
-            f"{' and '.join(f'`{r}`' for r in runs)} (the History objects run_fedavg returns), "
-            f"then check again. Missing: {', '.join(f'`{r}`' for r in missing)}."
-        )
-    return got, {name: value[name] for name in runs}
+    given = {name: value.get(name, MISSING) for name in runs}
+    if all(_given(run) for run in given.values()):
+        return got, given
+    if not _given(got):
+        raise NotAttempted(f"Set `{target}`, and keep your runs in {' and '.join(f'`{r}`' for r in runs)}.")
+    return got, None
+
+
+def _runs_missing(runs: tuple[str, ...]) -> NotAttempted:
+    return NotAttempted(
+        "The check also looks at your runs: keep them in variables named "
+        f"{' and '.join(f'`{r}`' for r in runs)} (the History objects run_fedavg returns), then check again."
+    )
 
 
 def _judge_run(name: str, run: Any, reference: Any, *, reach: bool) -> None:
@@ -431,55 +436,61 @@ def _read_off(got: float, want: float) -> bool:
 
 
 def _judge_speedup(value: Any) -> str:
-    got, runs = _unpack(value, "speedup", ("fedsgd", "fedavg_run"))
+    names = ("fedsgd", "fedavg_run")
+    got, runs = _unpack(value, "speedup", names)
     e = _experiments()
-    for name, run in runs.items():
+    for name, run in (runs or {}).items():
         _judge_run(name, run, e[name], reach=True)
-    if got is MISSING or got is Ellipsis:
+    if not _given(got):
         raise NotAttempted("Your runs are right: now set `speedup`.")
     got = _number(got, "speedup")
     fedsgd, fedavg_rounds = e["fedsgd"].rounds_to(TARGET), e["fedavg_run"].rounds_to(TARGET)
     want = fedsgd / fedavg_rounds
-    if _read_off(got, want):
-        return (
-            f"FedSGD needs {fedsgd} rounds, FedAvg (E=5, B=10) {fedavg_rounds}: {want:.1f} times fewer "
-            "rounds for the same accuracy, because each round does ~10 local steps instead of 1."
-        )
     if _read_off(got, 1 / want):
         raise Incorrect("you divided the other way round: speedup = FedSGD's rounds / FedAvg's rounds (> 1).")
     if _read_off(got, fedsgd - fedavg_rounds):
         raise Incorrect("you subtracted the rounds; speedup is a ratio: FedSGD's rounds / FedAvg's rounds.")
-    raise Incorrect(
-        f"speedup = {got:.4g}, but your runs give {fedsgd} / {fedavg_rounds} = {want:.4g}: "
-        "speedup = fedsgd.rounds_to(0.93) / fedavg_run.rounds_to(0.93) (two significant figures are enough: "
-        f"{want:.2g} would do)."
+    if not _read_off(got, want):
+        raise Incorrect(
+            f"speedup = {got:.4g}, but the runs described give {fedsgd} / {fedavg_rounds} = {want:.4g}: "
+            "speedup = fedsgd.rounds_to(0.93) / fedavg_run.rounds_to(0.93) (two significant figures are "
+            f"enough: {want:.2g} would do)."
+        )
+    if runs is None:
+        raise _runs_missing(names)
+    return (
+        f"FedSGD needs {fedsgd} rounds, FedAvg (E=5, B=10) {fedavg_rounds}: {want:.1f} times fewer "
+        "rounds for the same accuracy, because each round does ~10 local steps instead of 1."
     )
 
 
 def _judge_gap(value: Any) -> str:
-    got, runs = _unpack(value, "gap", ("iid_run", "skewed_run"))
+    names = ("iid_run", "skewed_run")
+    got, runs = _unpack(value, "gap", names)
     e = _experiments()
-    for name, run in runs.items():
+    for name, run in (runs or {}).items():
         _judge_run(name, run, e[name], reach=False)
-    if got is MISSING or got is Ellipsis:
+    if not _given(got):
         raise NotAttempted("Your runs are right: now set `gap`.")
     got = _number(got, "gap")
     iid, skew = e["iid_run"].final_accuracy, e["skewed_run"].final_accuracy
     want = iid - skew
-    if _read_off(got, want):
-        return (
-            f"After 10 rounds: {iid:.1%} with IID clients, {skew:.1%} with one digit per client "
-            f"({100 * want:.1f} points lost to label skew). Each client drifts towards 'always my digit'; "
-            "the average repairs much of it, but not all."
-        )
     if _read_off(got, -want):
         raise Incorrect("the sign is flipped: gap = IID accuracy − one-digit-per-client accuracy.")
     if _read_off(got, 100 * want):
         raise Incorrect("give the gap as a fraction (e.g. 0.05), not in percent.")
-    raise Incorrect(
-        f"gap = {got:.4g}, but your runs give {iid:.4f} − {skew:.4f} = {want:.4f}: gap = "
-        "iid_run.final_accuracy − skewed_run.final_accuracy (to within 1%: round(gap, 4) is fine, "
-        "round(gap, 2) is not)."
+    if not _read_off(got, want):
+        raise Incorrect(
+            f"gap = {got:.4g}, but the runs described give {iid:.4f} − {skew:.4f} = {want:.4f}: gap = "
+            "iid_run.final_accuracy − skewed_run.final_accuracy (to within 1%: round(gap, 4) is fine, "
+            "round(gap, 2) is not)."
+        )
+    if runs is None:
+        raise _runs_missing(names)
+    return (
+        f"After 10 rounds: {iid:.1%} with IID clients, {skew:.1%} with one digit per client "
+        f"({100 * want:.1f} points lost to label skew). Each client drifts towards 'always my digit'; "
+        "the average repairs much of it, but not all."
     )
 
 

@@ -319,7 +319,7 @@ BANK = {
                 _q4(lambda a, b: a / b, lr=0.05),
                 "lr=0.05",
             ),
-            ("rounded to a whole number", _q4(lambda a, b: round(a / b)), "your runs give"),
+            ("rounded to a whole number", _q4(lambda a, b: round(a / b)), "runs described give"),
             ("the difference of the rounds", _q4(lambda a, b: a - b), "ratio"),
         ],
         "right": [
@@ -335,7 +335,7 @@ BANK = {
             ("E=1 in both runs: the gap lands on the same 56/450", _q5(lambda a, b: a - b, E=1), "E=1"),
             ("the sign flipped", _q5(lambda a, b: b - a), "sign is flipped"),
             ("in percent", _q5(lambda a, b: 100 * (a - b)), "fraction"),
-            ("rounded to two decimals", _q5(lambda a, b: round(a - b, 2)), "your runs give"),
+            ("rounded to two decimals", _q5(lambda a, b: round(a - b, 2)), "runs described give"),
             ("two digits per client instead of one", _Answer(_two_shards), "not the right data"),
             ("the runs swapped", _Answer(_swapped), "not the right data"),
         ],
