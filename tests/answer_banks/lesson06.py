@@ -50,6 +50,7 @@ BANK = {
                 "should return",
             ),
             ("returned the row sums unchanged", lambda g: g.sum(axis=1), "should return"),
+            ("a constant that matches the first case", lambda g: 3, "the label is 0"),
         ],
         "right": [
             ("the index of the negative row", lambda g: [row.sum() < 0 for row in g].index(True)),

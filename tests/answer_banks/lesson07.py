@@ -56,6 +56,7 @@ BANK = {
                 "without sorting",
             ),
             ("the input returned unchanged", lambda m: m, "should return"),
+            ("a constant that matches the first case", lambda m: [1.2, 2.0], "five clients"),
         ],
         "right": [
             ("sort and pick by hand", _median_by_hand),
@@ -86,7 +87,7 @@ BANK = {
             ("the median", 5.0, "median"),
             ("dropped two from each end", 16 / 3, "two values from each end"),
             ("dropped the first and last as listed", 11.6, "sort first"),
-            ("a rounded value", 5.0 + 0.5, ""),
+            ("the sum of the five kept values, not their mean", 27.0, ""),
         ],
         "right": [("as a fraction in float32", np.float32(27 / 5))],
     },
