@@ -248,46 +248,39 @@ def check_indices(values: Any, name: str, *, n: int | None = None, unique: bool 
     return array
 
 
-def check_partition(parts: Any, n_samples: int, name: str = "partitions") -> list[np.ndarray]:
+def check_partition(parts: Any, n_samples: int, name: str = "partition") -> list[np.ndarray]:
     """One index array per client that together cover ``0 .. n_samples-1`` exactly once.
 
-    Empty clients are allowed. Returns the parts as ``int64`` arrays.
+    Empty clients are allowed. Returns the parts as ``int64`` arrays. Anything that is a list but
+    not a partition (indices that are not whole numbers, repeated, missing or out of range) is a
+    ``ValueError``; ``parts`` that are not a list at all (``None``, a dict, a set) a ``TypeError``.
 
     >>> [p.tolist() for p in check_partition([[0, 2], [1]], 3)]
     [[0, 2], [1]]
     >>> check_partition([[0, 2], [2]], 3)
     Traceback (most recent call last):
     ...
-    ValueError: partitions: example 2 is in client 0 and again in client 1; each example must belong to exactly one client
+    ValueError: partition: example 2 is in client 0 and again in client 1; each example must belong to exactly one client
     """
     n_samples = check_count(n_samples, "n_samples")
-    if (
-        parts is None
-        or isinstance(parts, (str, bytes, Mapping, set))
-        or not isinstance(parts, (Sequence, np.ndarray))
+    if isinstance(parts, (str, bytes, Mapping, set, frozenset)) or not isinstance(
+        parts, (Sequence, np.ndarray)
     ):
         raise TypeError(
             f"{name} must be a list with one array of example indices per client; got {_show(parts)}"
         )
     if isinstance(parts, np.ndarray) and parts.ndim == 1 and parts.dtype != object:
-        raise TypeError(
+        raise ValueError(
             f"{name} must be a list with one array of example indices per client; got one flat array "
-            f"of shape {parts.shape} (wrap it: [indices])"
+            f"of shape {parts.shape} (for a single client, wrap it: [indices])"
         )
     owner = np.full(n_samples, -1)
     out = []
     for client, part in enumerate(parts):
-        if isinstance(part, np.ndarray) and part.size == 0:
-            part = part.astype(np.int64).reshape(-1)
-        if isinstance(part, np.ndarray) and part.ndim == 1 and part.dtype.kind == "u":
-            part = part.astype(np.int64)
-        if isinstance(part, np.ndarray) and part.ndim == 1 and part.dtype.kind == "i":
-            array = part.astype(np.int64)
-            outside = array[(array < 0) | (array >= n_samples)]
-            if outside.size:
-                raise ValueError(f"{name}: client {client}: index {outside[0]} is outside 0..{n_samples - 1}")
-        else:
-            array = check_indices(part, f"{name}: client {client}", n=n_samples)
+        array = _client_indices(part, f"{name}: client {client}")
+        outside = array[(array < 0) | (array >= n_samples)]
+        if outside.size:
+            raise ValueError(f"{name}: client {client}: index {outside[0]} is outside 0..{n_samples - 1}")
         values, counts = np.unique(array, return_counts=True)
         if (counts > 1).any():
             raise ValueError(f"{name}: client {client} holds example {values[counts > 1][0]} more than once")
@@ -306,6 +299,20 @@ def check_partition(parts: Any, n_samples: int, name: str = "partitions") -> lis
             "a partition must cover the whole train set"
         )
     return out
+
+
+def _client_indices(part: Any, where: str) -> np.ndarray:
+    try:
+        array = np.asarray(part)
+    except (TypeError, ValueError):
+        array = np.asarray([None])
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)  # an empty client is allowed
+    if array.ndim != 1 or array.dtype.kind not in "iu":
+        raise ValueError(
+            f"{where}: expected a 1-D array of whole-number indices, got {array.dtype} of shape {array.shape}"
+        )
+    return array.astype(np.int64)
 
 
 def check_updates(updates: Any, name: str = "updates", *, min_clients: int = 1) -> list[np.ndarray]:
