@@ -78,9 +78,12 @@ def test_noise_for_epsilon_is_the_smallest_that_fits():
     ("call", "message"),
     [
         (lambda: epsilon(-1.0, 0.1, 10, 1e-5), "noise_multiplier"),
-        (lambda: epsilon(1.0, 1.5, 10, 1e-5), "sample_rate q must be a probability"),
-        (lambda: epsilon(1.0, 0.1, 2.5, 1e-5), "rounds must be a whole number"),
-        (lambda: epsilon(1.0, 0.1, 10, 0.0), "delta must be in (0, 1)"),
+        (
+            lambda: epsilon(1.0, 1.5, 10, 1e-5),
+            "sample_rate q (clients per round / all clients) must be a finite number >= 0 and <= 1",
+        ),
+        (lambda: epsilon(1.0, 0.1, -1, 1e-5), "rounds must be a whole number"),
+        (lambda: epsilon(1.0, 0.1, 10, 0.0), "delta must be a finite number > 0 and < 1"),
         (lambda: rdp_subsampled_gaussian(1.0, 0.1, orders=[0.5]), "orders must be numbers in (1, 1024]"),
         (lambda: noise_for_epsilon(0.0, 0.1, 10, 1e-5), "target_epsilon must be a number > 0"),
     ],
