@@ -147,7 +147,7 @@ def share_secret(secret: int, n_shares: int, threshold: int, seed: Seed = None) 
         randoms = [_secrets.randbelow(PRIME) for _ in range(threshold - 1)]
     else:
         randoms = [int(c) for c in rng(seed).integers(0, PRIME, size=threshold - 1)]
-    coefficients = [int(secret) % PRIME] + randoms
+    coefficients = [int(secret) % PRIME, *randoms]
     return [
         (x, sum(c * pow(x, k, PRIME) for k, c in enumerate(coefficients)) % PRIME)
         for x in range(1, n_shares + 1)
