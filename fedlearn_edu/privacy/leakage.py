@@ -46,10 +46,20 @@ def leaky_model(n_inputs: int = 64, hidden: int = 32, n_classes: int = 10, seed:
     DLG needs a model it can differentiate twice smoothly, hence the sigmoid rather than a ReLU.
     PyTorch's default initialisation, seeded without touching the global random state.
     """
+    seed = _torch_seed(seed)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        if seed is None:
+            torch.seed()  # fresh entropy, as seed=None means everywhere in the kit
+        else:
+            torch.manual_seed(seed)
         model = nn.Sequential(nn.Linear(n_inputs, hidden), nn.Sigmoid(), nn.Linear(hidden, n_classes))
     return model.double()
+
+
+def _torch_seed(seed) -> int | None:
+    """A checked seed as torch takes it: an int, or ``None`` for fresh entropy."""
+    seed = check_seed(seed)
+    return int(seed.integers(2**63)) if isinstance(seed, np.random.Generator) else seed
 
 
 def _widths(model: nn.Module) -> tuple[int, int]:
@@ -157,7 +167,7 @@ def reconstruct(
     """
     n_images = check_count(n_images, "n_images", minimum=1)
     iterations = check_count(iterations, "iterations")
-    seed = check_seed(seed)
+    seed = _torch_seed(seed)
     width, n_classes = _widths(model)
     for name, parameter in model.named_parameters():
         if name not in gradient:
@@ -175,7 +185,7 @@ def reconstruct(
     if seed is None:
         generator.seed()  # fresh entropy, as seed=None means everywhere in the kit
     else:
-        generator.manual_seed(seed if isinstance(seed, int) else int(seed.integers(2**63)))
+        generator.manual_seed(seed)
     dummy = torch.rand(n_images, width, generator=generator, dtype=torch.float64).requires_grad_(True)
     unknowns = [dummy]
     if labels is None:
