@@ -33,6 +33,7 @@ __all__ = ["ORDERS", "epsilon", "epsilon_from_rdp", "noise_for_epsilon", "rdp_su
 
 # opacus's default orders, extended to 256 so that large noise multipliers find their best order.
 ORDERS = np.array([1 + x / 10 for x in range(1, 100)] + list(range(12, 257)), dtype=np.float64)
+_SIGMA_MIN, _SIGMA_MAX = 1e-100, 1e50  # the range in which the formulas below stay finite
 _LOG_FACTORIAL = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, 1025)))])
 
 
@@ -70,7 +71,10 @@ def _log_ndtr(x: float) -> float:
     if x > -30:
         return math.log(0.5 * math.erfc(-x / math.sqrt(2)))
     # Mills ratio: P(Z <= x) = phi(x) / |x| * (1 - 1/x^2 + 3/x^4 - 15/x^6 + ...), |x| >= 30
-    series = 1 - 1 / x**2 + 3 / x**4 - 15 / x**6 + 105 / x**8
+    if x > -1e30:
+        series = 1 - 1 / x**2 + 3 / x**4 - 15 / x**6 + 105 / x**8
+    else:  # x**8 would overflow; the series is 1 to double precision anyway
+        series = 1.0
     return -x * x / 2 - math.log(-x) - 0.5 * math.log(2 * math.pi) + math.log(series)
 
 
@@ -109,8 +113,9 @@ def rdp_subsampled_gaussian(noise_multiplier: float, sample_rate: float, orders=
         )
     if q == 0 or sigma == np.inf:  # nobody sampled, or infinite noise: nothing is revealed
         return np.zeros(len(orders))
-    if sigma == 0:
+    if sigma < _SIGMA_MIN:  # no noise, or so little that sigma**2 underflows: no privacy
         return np.full(len(orders), np.inf)
+    sigma = min(sigma, _SIGMA_MAX)  # beyond 1e50 the bound no longer changes (and sigma**2 would overflow)
     if q == 1:
         return orders / (2 * sigma**2)
     return np.array([_log_a(q, sigma, a) for a in orders.tolist()]) / (orders - 1)
