@@ -323,6 +323,10 @@ def partition(kind: str, labels: Sequence[int] | np.ndarray, n_clients: int, *, 
     >>> len(partition("dirichlet", [0, 1] * 50, n_clients=5, alpha=0.5, seed=0))
     5
     """
+    if not isinstance(kind, str):
+        raise TypeError(
+            f"kind must be a partition's name, one of {', '.join(map(repr, _PARTITIONERS))}; got {kind!r}"
+        )
     if kind not in _PARTITIONERS:
         raise ValueError(f"unknown partition {kind!r}; choose one of {', '.join(map(repr, _PARTITIONERS))}")
     return _PARTITIONERS[kind](labels, n_clients, seed=seed, **options)

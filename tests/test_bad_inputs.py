@@ -105,6 +105,7 @@ CASES = [
     ("shards-per-client-float", lambda: data.shard_partition(range(10), 2, 1.5), TypeError, "shards_per_client"),
     ("shards-per-client-0", lambda: data.shard_partition(range(10), 2, 0), ValueError, "shards_per_client"),
     ("partition-unknown-kind", lambda: data.partition("nope", [0, 1], 2), ValueError, "nope"),
+    ("partition-kind-none", lambda: data.partition(None, [0, 1], 2), TypeError, "kind"),
     ("check-partition-float-indices", lambda: data.check_partition([[0.0, 1.0]], 2), ValueError, "client 0"),
     ("check-partition-negative", lambda: data.check_partition([[-1, 0]], 2), ValueError, "-1"),
     ("check-partition-flat-array", lambda: data.check_partition(np.array([0, 1]), 2), ValueError, "partition"),
@@ -125,6 +126,9 @@ CASES = [
     ("dp-step-expected-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, 1.0, np.inf, seed=0), ValueError, "expected_clients"),
     ("dp-server-noise-nan", lambda: dp.DPServer(A, 1.0, np.nan, 0.5, seed=0), ValueError, "noise_multiplier"),
     ("dp-server-rate-2", lambda: dp.DPServer(A, 1.0, 1.0, 2.0, seed=0), ValueError, "sample_rate"),
+    ("run-dp-noise-nan", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=np.nan, delta=1e-5), ValueError, "noise_multiplier"),
+    ("run-dp-delta-0", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=0.0), ValueError, "delta"),
+    ("run-dp-rounds-float", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=2.0, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=1e-5), TypeError, "rounds"),
     # --- privacy: accountant -----------------------------------------------------------------------
     ("epsilon-noise-nan", lambda: accountant.epsilon(np.nan, 0.1, 10, 1e-5), ValueError, "noise_multiplier"),
     ("epsilon-rate-nan", lambda: accountant.epsilon(1.0, np.nan, 10, 1e-5), ValueError, "sample_rate"),
