@@ -31,6 +31,7 @@ import numpy as np
 
 from fedlearn_edu._models import stack_models, unstack
 from fedlearn_edu._validation import (
+    SeedLike,
     check_count,
     check_fraction,
     check_indices,
@@ -104,7 +105,7 @@ def add_trigger(images: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def choose_attackers(n_clients: int, fraction: float, seed: int = 0) -> list[int]:
+def choose_attackers(n_clients: int, fraction: float, seed: SeedLike = 0) -> list[int]:
     """``round(fraction * n_clients)`` distinct clients, drawn at random (sorted).
 
     >>> choose_attackers(10, 0.3, seed=0)
@@ -124,7 +125,7 @@ def poison(
     *,
     target: int = 0,
     fraction: float = 0.5,
-    seed: int = 0,
+    seed: SeedLike = 0,
 ) -> Any:
     """A copy of the data set in which the attackers' training examples are poisoned.
 

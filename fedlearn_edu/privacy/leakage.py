@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from fedlearn_edu._validation import check_count, check_real, check_seed
+from fedlearn_edu._validation import SeedLike, check_count, check_real, check_seed
 
 __all__ = [
     "Reconstruction",
@@ -40,7 +40,7 @@ __all__ = [
 Gradient = dict[str, torch.Tensor]
 
 
-def leaky_model(n_inputs: int = 64, hidden: int = 32, n_classes: int = 10, seed: int = 0) -> nn.Module:
+def leaky_model(n_inputs: int = 64, hidden: int = 32, n_classes: int = 10, seed: SeedLike = 0) -> nn.Module:
     """A small MLP (input -> sigmoid hidden layer -> class scores), in float64 for precise matching.
 
     DLG needs a model it can differentiate twice smoothly, hence the sigmoid rather than a ReLU.
@@ -158,7 +158,7 @@ def reconstruct(
     n_images: int = 1,
     iterations: int = 30,
     snapshots: Sequence[int] = (),
-    seed: int = 0,
+    seed: SeedLike = 0,
 ) -> Reconstruction:
     """Find ``n_images`` images whose gradient matches ``gradient`` (L-BFGS from random noise).
 
