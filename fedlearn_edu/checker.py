@@ -371,6 +371,12 @@ def _members(owner: Any) -> dict[str, Any]:
     }
 
 
+def _same_definition(a: Any, b: Any) -> bool:
+    """True for the same ``def`` run again (``importlib.reload``), not for a notebook's replacement."""
+    names = ("__module__", "__qualname__")
+    return type(a) is type(b) and all(getattr(a, n, None) == getattr(b, n, 0) for n in names)
+
+
 class _Originals:
     """What numpy's and the kit's names pointed at when first seen; put back while a check runs."""
 
@@ -401,7 +407,9 @@ class _Originals:
             current = vars(owner)
             for name, original in members.items():
                 now = current.get(name, _GONE)
-                if now is not original:
+                if now is not original and _same_definition(now, original):  # a reload: the new one counts
+                    members[name] = now
+                elif now is not original:
                     with contextlib.suppress(AttributeError, TypeError):
                         setattr(owner, name, original)
                         swapped.append((owner, name, now, f"{label}.{name}"))
