@@ -25,11 +25,11 @@ Feedback is shown as coloured HTML in Jupyter and as plain text anywhere else.
 **How close is close enough** (one policy for the whole course, stated to students in lesson 00):
 
 - :data:`EXACT` -- a value the student's code computes from the same inputs and seed as the kit:
-  equal up to float rounding (relative 1e-6). Rounding it (``round(x, 1)``) makes it wrong.
+  equal up to float rounding (relative 1e-6). Rounding it (``round(x, 1)``) usually makes it wrong.
 - :data:`READ_OFF` -- a measured number read off a printout or plot and typed in: within 1 %
   (relative 1e-2). Three significant figures always pass; two may not (5.1 for 5.07 passes, 1.1
-  for 1.05 does not). A question accepting READ_OFF numbers also
-  checks what defines the run, because many different runs agree to 1 %.
+  for 1.05 does not). A question accepting READ_OFF numbers also checks what defines the run,
+  because many different runs agree to 1 %.
 
     >>> ValueProblem("x", title="t", expected=5.07, **READ_OFF).evaluate(5.1).status
     'correct'
