@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from fedlearn_edu.aggregate import coordinate_median, fedavg, federated_mean
+from fedlearn_edu.algorithms.rules import apply_rule_stacked
 from fedlearn_edu.data import (
     bob_alice_federation,
     dirichlet_partition,
@@ -18,12 +19,11 @@ from fedlearn_edu.data import (
     quantity_skew_partition,
 )
 from fedlearn_edu.simulation import History, client_seed, mlp, run_fedavg, sample_clients
-from fedlearn_edu.simulation.aggregation import apply_rule_stacked
-from fedlearn_edu.simulation.fast import local_batches, schedule
+from fedlearn_edu.simulation.fast import schedule
 from fedlearn_edu.simulation.models import linear_layers
 from fedlearn_edu.simulation.progress import Progress
 from fedlearn_edu.simulation.sampling import client_seeds, clients_per_round, sampling_rng
-from fedlearn_edu.workers import VirtualWorker
+from fedlearn_edu.training import minibatch_order as local_batches
 
 DIGITS = load_digits(seed=0)
 
@@ -80,14 +80,19 @@ def test_engines_agree_with_other_aggregation_rules(rule):
     assert fast.config["aggregate"] == rule.__name__
 
 
-def test_fast_engine_minibatch_order_is_the_workers_order():
-    worker = VirtualWorker("w", torch.zeros(13, 2), torch.zeros(13))
+def test_minibatch_order_is_documented_rule():
+    # training.minibatch_order is the one place minibatch order comes from: default_rng(seed),
+    # one permutation per epoch, cut into batches of B (full batch: the data as stored)
     for epochs, batch in [(1, 5), (3, 4), (2, None), (1, 20)]:
-        theirs = worker._batches(None, epochs, batch, seed=42)
         ours = local_batches(13, epochs, batch, seed=42)
-        assert len(theirs) == len(ours)
-        for t, o in zip(theirs, ours, strict=True):
-            assert (t is None and np.array_equal(o, np.arange(13))) or np.array_equal(t.numpy(), o)
+        rng = np.random.default_rng(42)
+        expected = []
+        for _ in range(epochs):
+            order = np.arange(13) if batch is None else rng.permutation(13)
+            step = 13 if batch is None else batch
+            expected += [order[i : i + step] for i in range(0, 13, step)]
+        assert len(ours) == len(expected)
+        assert all(np.array_equal(o, e) for o, e in zip(ours, expected, strict=True))
 
 
 @pytest.mark.parametrize(("epochs", "batch"), [(1, 10), (3, 4), (2, None), (1, 50), (2, 1)])

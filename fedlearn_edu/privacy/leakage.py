@@ -25,6 +25,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from fedlearn_edu.training import LOSSES, local_train
+
 __all__ = [
     "Reconstruction",
     "infer_label",
@@ -62,7 +64,7 @@ def shared_gradient(model: nn.Module, images, labels) -> Gradient:
     """The gradient of the mean cross-entropy loss on a batch: what a FedSGD client sends."""
     x, y = _as_batch(images, labels)
     names = [name for name, _ in model.named_parameters()]
-    grads = torch.autograd.grad(F.cross_entropy(model(x), y), list(model.parameters()))
+    grads = torch.autograd.grad(LOSSES["cross_entropy"](model(x), y), list(model.parameters()))
     return {name: g.detach() for name, g in zip(names, grads)}
 
 
@@ -70,11 +72,7 @@ def local_update(model: nn.Module, images, labels, steps: int, lr: float) -> Gra
     """What a FedAvg client sends instead: ``w_start - w_end`` after ``steps`` of full-batch SGD."""
     x, y = _as_batch(images, labels)
     local = copy.deepcopy(model)
-    optimiser = torch.optim.SGD(local.parameters(), lr=lr)
-    for _ in range(steps):
-        optimiser.zero_grad()
-        F.cross_entropy(local(x), y).backward()
-        optimiser.step()
+    local_train(local, x, y, lr=lr, epochs=steps, batch_size=None, loss="cross_entropy")
     start = dict(model.named_parameters())
     return {name: (start[name] - p).detach() for name, p in local.named_parameters()}
 

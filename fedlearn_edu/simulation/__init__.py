@@ -1,18 +1,20 @@
-"""Simulating federated learning on one machine: FedAvg with many clients.
+"""Simulating federated learning on one machine: many clients, any algorithm, two engines.
 
-:func:`run_fedavg` runs McMahan et al. (2017)'s FedAvg with its three knobs -- C (the fraction of
-clients that train each round), E (local epochs) and B (local batch size; ``None`` is the whole
-local data set, written B = ∞ in the paper) -- and returns a :class:`History`.
+:func:`simulate` runs an :class:`~fedlearn_edu.algorithms.Algorithm` (FedAvg by default) for some
+rounds and returns a :class:`History`. :func:`run_fedavg` is the shorthand for McMahan et al.
+(2017)'s FedAvg with its three knobs -- C (the fraction of clients that train each round), E (local
+epochs) and B (local batch size; ``None`` is the whole local data set, written B = ∞ in the paper).
 
-Two engines compute the same thing:
+One round driver (:mod:`.driver`) does the sampling, seeds, history, progress bar and ``stop_at``
+for both engines; they differ only in how the selected clients train:
 
-- ``engine="reference"`` (:mod:`.reference`): a plain loop over clients built from lesson 03's
-  pieces (``VirtualWorker``, ``CommunicationLog``); read it to see the algorithm;
+- ``engine="reference"`` (:mod:`.reference`): one client after the other, each a lesson-03
+  ``VirtualWorker``; read it to see the algorithm; trains any PyTorch model;
 - ``engine="fast"`` (:mod:`.fast`): all clients of a round trained together as one batched
   computation over stacked weights; use it to explore.
 
-Same seed, same global weights (to float32 rounding). How the seed is split into the clients'
-sampling and minibatch orders is explained in :mod:`.sampling`.
+Same seed, same global weights (to float32 rounding), for every algorithm. How the seed is split
+into the clients' sampling and minibatch orders is explained in :mod:`.sampling`.
 
 Both engines run on one CPU thread (the setting is restored afterwards): their matrices are so
 small that waking a second thread for each product costs more than it saves, and on a busy
@@ -30,14 +32,25 @@ import numpy as np
 import torch
 from torch import nn
 
-from fedlearn_edu.aggregate import fedavg
+from fedlearn_edu.aggregate import fedavg, federated_mean
+from fedlearn_edu.algorithms import Algorithm, FedAvg, RuleAlgorithm, TrainPlan
 from fedlearn_edu.data import Dataset, check_partition
-from fedlearn_edu.simulation.aggregation import rule_name
+from fedlearn_edu.simulation.driver import drive
 from fedlearn_edu.simulation.history import History
 from fedlearn_edu.simulation.models import mlp
 from fedlearn_edu.simulation.sampling import client_seed, clients_per_round, sample_clients
 
-__all__ = ["History", "client_seed", "clients_per_round", "mlp", "run_fedavg", "sample_clients"]
+__all__ = [
+    "History",
+    "as_algorithm",
+    "client_seed",
+    "clients_per_round",
+    "default_model",
+    "mlp",
+    "run_fedavg",
+    "sample_clients",
+    "simulate",
+]
 
 ENGINES = ("fast", "reference")
 
@@ -60,6 +73,107 @@ def default_model(data: Dataset, seed: int = 0) -> nn.Module:
     return mlp((d, 32, data.n_classes), seed=seed) if data.n_classes else mlp((d, 1), seed=seed)[0]
 
 
+def _engine(name: str):
+    from fedlearn_edu.simulation.fast import FastEngine
+    from fedlearn_edu.simulation.reference import ReferenceEngine
+
+    if name not in ENGINES:
+        raise ValueError(f"engine must be 'fast' or 'reference'; got {name!r}")
+    return FastEngine if name == "fast" else ReferenceEngine
+
+
+def simulate(
+    data: Dataset,
+    partitions: Sequence[Sequence[int]],
+    algorithm: Algorithm | None = None,
+    model: nn.Module | None = None,
+    *,
+    rounds: int = 10,
+    C: float = 0.1,
+    E: int = 1,
+    B: int | float | None = 10,
+    lr: float = 0.05,
+    loss: str | None = None,
+    seed: int = 0,
+    engine: str = "fast",
+    progress: bool | None = None,
+    stop_at: float | None = None,
+) -> History:
+    """Run ``algorithm`` (default ``FedAvg()``) for ``rounds`` rounds; return the :class:`History`.
+
+    Each round samples m = max(1, round(C*K)) of the K = ``len(partitions)`` clients; E, B and lr
+    are the clients' default :class:`~fedlearn_edu.algorithms.TrainPlan` (an algorithm may change
+    it). ``model`` (not modified) is the initial global model; by default :func:`default_model`.
+    ``loss`` defaults to ``"cross_entropy"`` for classification data, ``"sum_squares"`` otherwise.
+    ``progress``: ``None`` shows a progress bar only for runs longer than a few seconds.
+    ``stop_at``: stop after the first round whose test accuracy reaches it.
+
+    >>> from fedlearn_edu.algorithms import Median
+    >>> from fedlearn_edu.data import load_digits, iid_partition
+    >>> digits = load_digits(seed=0)
+    >>> parts = iid_partition(digits.y_train, n_clients=20, seed=0)
+    >>> simulate(digits, parts, Median(), rounds=5, C=0.5, lr=0.1, seed=0)
+    <History: fast engine, 5 rounds, final test accuracy 0.742>
+    """
+    return _run(data, partitions, algorithm if algorithm is not None else FedAvg(), model,
+                rounds=rounds, C=C, E=E, B=B, lr=lr, loss=loss, seed=seed, engine=engine,
+                progress=progress, stop_at=stop_at, key="algorithm")  # fmt: skip
+
+
+def _run(
+    data, partitions, algorithm, model, *, rounds, C, E, B, lr, loss, seed, engine, progress, stop_at, key
+):
+    engine_class = _engine(engine)
+    if not isinstance(algorithm, Algorithm):
+        raise TypeError(
+            f"algorithm must be a fedlearn_edu.algorithms.Algorithm such as FedAvg(); got {algorithm!r}"
+        )
+    partitions = [np.asarray(p, dtype=np.int64) for p in partitions]
+    if not partitions:
+        raise ValueError("partitions is empty: give one array of train-set indices per client")
+    check_partition(partitions, len(data.x_train))
+    loss = loss or ("cross_entropy" if data.n_classes else "sum_squares")
+    if loss not in ("cross_entropy", "sum_squares"):
+        raise ValueError(f"loss must be 'cross_entropy' or 'sum_squares'; got {loss!r}")
+    if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive number; got {lr!r}")
+    if stop_at is not None and (isinstance(stop_at, bool) or not isinstance(stop_at, numbers.Real)):
+        raise TypeError(f"stop_at must be a number (a test accuracy to stop at) or None; got {stop_at!r}")
+    settings = dict(rounds=_whole(rounds, "rounds", 0), C=C, E=_whole(E, "E (local epochs)"), B=_batch_size(B),
+                    lr=float(lr), loss=loss, seed=seed)  # fmt: skip
+    clients_per_round(len(partitions), C)  # checks C
+    model = copy.deepcopy(model) if model is not None else default_model(data, seed)
+    config = dict(settings, K=len(partitions))
+    config[key] = algorithm.name
+    plan = TrainPlan(epochs=settings["E"], batch_size=settings["B"], lr=settings["lr"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices: handing them to a second thread costs more than it saves
+    try:
+        return drive(
+            data, partitions, model, algorithm, engine_class(data, partitions, model, loss),
+            rounds=settings["rounds"], C=C, plan=plan, loss=loss, seed=seed, progress=progress,
+            stop_at=stop_at, config=config,
+        )  # fmt: skip
+    finally:
+        torch.set_num_threads(threads)
+
+
+def as_algorithm(aggregate: Callable | Algorithm) -> Algorithm:
+    """``run_fedavg``'s ``aggregate=``: a rule of :mod:`fedlearn_edu.aggregate` (or an algorithm).
+
+    >>> from fedlearn_edu.aggregate import fedavg, coordinate_median
+    >>> as_algorithm(fedavg), as_algorithm(coordinate_median)
+    (FedAvg(weighted=True), RuleAlgorithm(coordinate_median))
+    """
+    if isinstance(aggregate, Algorithm):
+        return aggregate
+    if aggregate is fedavg:
+        return FedAvg()
+    if aggregate is federated_mean:
+        return FedAvg(weighted=False)
+    return RuleAlgorithm(aggregate)
+
+
 def run_fedavg(
     data: Dataset,
     partitions: Sequence[Sequence[int]],
@@ -70,24 +184,22 @@ def run_fedavg(
     E: int = 1,
     B: int | float | None = 10,
     lr: float = 0.05,
-    aggregate: Callable = fedavg,
+    aggregate: Callable | Algorithm = fedavg,
     loss: str | None = None,
     seed: int = 0,
     engine: str = "fast",
     progress: bool | None = None,
     stop_at: float | None = None,
 ) -> History:
-    """Run FedAvg for ``rounds`` rounds; return the :class:`History`.
+    """Run FedAvg for ``rounds`` rounds; return the :class:`History` (the shorthand for :func:`simulate`).
 
     Each round: sample m = max(1, round(C*K)) of the K = ``len(partitions)`` clients; each trains a
     copy of the global model for E epochs of plain SGD (learning rate ``lr``) in minibatches of B;
     the server combines the returned models with ``aggregate`` (default: McMahan's sample-weighted
-    :func:`~fedlearn_edu.aggregate.fedavg`). FedSGD is the special case ``E=1, B=None``.
+    :func:`~fedlearn_edu.aggregate.fedavg`; any rule of :mod:`fedlearn_edu.aggregate`, which gets
+    the global model as ``center=`` if it takes one). FedSGD is the special case ``E=1, B=None``.
 
-    ``model`` (not modified) is the initial global model; by default :func:`default_model`.
-    ``loss`` defaults to ``"cross_entropy"`` for classification data, ``"sum_squares"`` otherwise.
-    ``progress``: ``None`` shows a progress bar only for runs longer than a few seconds.
-    ``stop_at``: stop after the first round whose test accuracy reaches it (for "rounds to target").
+    Other arguments as in :func:`simulate`.
 
     >>> from fedlearn_edu.data import load_digits, iid_partition
     >>> digits = load_digits(seed=0)
@@ -98,32 +210,5 @@ def run_fedavg(
     >>> [int(k) for k in history.sampled[0]]
     [0, 2, 3, 4, 8, 11, 14, 15, 18, 19]
     """
-    from fedlearn_edu.simulation.fast import run_fast
-    from fedlearn_edu.simulation.reference import run_reference
-
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be 'fast' or 'reference'; got {engine!r}")
-    partitions = [np.asarray(p, dtype=np.int64) for p in partitions]
-    if not partitions:
-        raise ValueError("partitions is empty: give one array of train-set indices per client")
-    check_partition(partitions, len(data.x_train))
-    loss = loss or ("cross_entropy" if data.n_classes else "sum_squares")
-    if loss not in ("cross_entropy", "sum_squares"):
-        raise ValueError(f"loss must be 'cross_entropy' or 'sum_squares'; got {loss!r}")
-    if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive number; got {lr!r}")
-    settings = dict(
-        rounds=_whole(rounds, "rounds", 0), C=C, E=_whole(E, "E (local epochs)"), B=_batch_size(B),
-        lr=float(lr), aggregate=aggregate, loss=loss, seed=seed,
-    )  # fmt: skip
-    clients_per_round(len(partitions), C)  # checks C
-    model = copy.deepcopy(model) if model is not None else default_model(data, seed)
-    config = {k: v for k, v in settings.items() if k != "aggregate"}
-    config.update(K=len(partitions), aggregate=rule_name(aggregate))
-    run = run_fast if engine == "fast" else run_reference
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: handing them to a second thread costs more than it saves
-    try:
-        return run(data, partitions, model, **settings, progress=progress, stop_at=stop_at, config=config)
-    finally:
-        torch.set_num_threads(threads)
+    return _run(data, partitions, as_algorithm(aggregate), model, rounds=rounds, C=C, E=E, B=B, lr=lr,
+                loss=loss, seed=seed, engine=engine, progress=progress, stop_at=stop_at, key="aggregate")  # fmt: skip

@@ -26,7 +26,8 @@ class History:
     - ``values_down[r-1]``, ``values_up[r-1]`` -- numbers sent server -> clients and clients -> server;
     - ``seconds[r-1]`` -- wall-clock time of the round (for benchmarks; it varies from run to run).
 
-    ``final_state`` is the global model's ``state_dict`` at the end; ``config`` the run's settings.
+    ``final_state`` is the global model's ``state_dict`` at the end; ``config`` the run's settings;
+    ``server_state`` the algorithm's own server state at the end (e.g. DP's participants).
     """
 
     config: dict[str, Any]
@@ -38,6 +39,7 @@ class History:
     values_up: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     final_state: dict[str, Any] = field(default_factory=dict)
+    server_state: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def rounds(self) -> int:
