@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from fedlearn_edu._models import stack_models, unstack
+from fedlearn_edu._validation import check_indices, check_real
 from fedlearn_edu.algorithms.base import Algorithm
 
 __all__ = [
@@ -140,15 +141,17 @@ class Malicious(Algorithm):
     def __init__(self, inner: Algorithm, attackers: Iterable[int], forge: Callable, scale: float = 1.0):
         if not isinstance(inner, Algorithm):
             raise TypeError(f"inner must be an algorithm such as FedAvg(); got {inner!r}")
-        self.inner, self.forge, self.scale, self.name = inner, forge, scale, inner.name
-        self.attackers = set()
-        for k in attackers:
-            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-                raise ValueError(f"attackers must be client ids (whole numbers >= 0); got {k!r}")
-            self.attackers.add(int(k))
+        if not callable(forge):
+            raise TypeError(
+                f"forge must be a function (update, scale) -> update, e.g. sign_flip; got {forge!r}"
+            )
+        self.inner, self.forge, self.name = inner, forge, inner.name
+        self.scale = check_real(scale, "scale")
+        self.attackers = set(check_indices(attackers, "attackers (client ids)").tolist())
 
-    def init(self, weights, *, seed):
-        return self.inner.init(weights, seed=seed)
+    def init(self, weights, *, seed, n_clients):
+        check_indices(sorted(self.attackers), "attackers (client ids)", n=n_clients)
+        return self.inner.init(weights, seed=seed, n_clients=n_clients)
 
     def configure(self, round, weights, server_state, clients, plan):
         return self.inner.configure(round, weights, server_state, clients, plan)

@@ -11,7 +11,7 @@ PACKAGE = ROOT / "fedlearn_edu"
 
 # Lower layers never import higher ones. Plots and widgets sit on top; the core never imports them.
 LAYERS = {
-    "_compare": 0, "_models": 0, "aggregate": 0, "data": 0, "commlog": 0, "envcheck": 0,
+    "_compare": 0, "_models": 0, "_validation": 0, "aggregate": 0, "data": 0, "commlog": 0, "envcheck": 0,
     "training": 1, "workers": 1, "two_workers": 1,
     "algorithms": 2, "simulation": 2, "privacy": 2,
     "attacks": 3,

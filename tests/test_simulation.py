@@ -251,11 +251,11 @@ def test_sampling():
         ({"E": 0}, "E \\(local epochs\\)"),
         ({"B": 0}, "B \\(the local batch size"),
         ({"lr": -1}, "lr must be"),
-        ({"rounds": 2.5}, "rounds"),
         ({"loss": "hinge"}, "loss must be"),
     ],
 )
 def test_bad_settings_are_explained(kwargs, message):
+    # (wrong types, e.g. rounds=2.5, are TypeErrors: see tests/test_bad_inputs.py)
     with pytest.raises(ValueError, match=message):
         run_fedavg(DIGITS, iid_partition(DIGITS.y_train, 5, seed=0), **kwargs)
 

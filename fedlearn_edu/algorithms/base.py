@@ -193,8 +193,9 @@ class Algorithm:
 
     name = "algorithm"
 
-    def init(self, weights: Weights, *, seed: int) -> dict[str, Any]:
-        """The server's own state at the start of a run (default: nothing). ``seed`` is the run's."""
+    def init(self, weights: Weights, *, seed: int, n_clients: int) -> dict[str, Any]:
+        """The server's own state at the start of a run (default: nothing). ``seed`` is the run's,
+        ``n_clients`` the number K of clients in the federation."""
         return {}
 
     def configure(

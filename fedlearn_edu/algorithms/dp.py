@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from fedlearn_edu._validation import check_fraction, check_real, check_seed
 from fedlearn_edu.algorithms.base import Algorithm, Message, Replies, TrainPlan, Weights
 from fedlearn_edu.privacy.dp import dp_fedavg_step, poisson_sample
 
@@ -37,12 +38,16 @@ class DPFedAvg(Algorithm):
     def __init__(
         self, clip_norm: float, noise_multiplier: float, sample_rate: float, seed: int | None = None
     ):
-        if not 0 <= sample_rate <= 1:
-            raise ValueError(f"sample_rate must be a probability in [0, 1]; got {sample_rate!r}")
-        self.clip_norm, self.noise_multiplier, self.sample_rate = clip_norm, noise_multiplier, sample_rate
+        self.clip_norm = check_real(clip_norm, "clip_norm", low=0, include_low=False)
+        self.noise_multiplier = check_real(noise_multiplier, "noise_multiplier", low=0)
+        self.sample_rate = check_fraction(sample_rate, "sample_rate")
+        if seed is not None and not isinstance(check_seed(seed), int):
+            raise TypeError(
+                f"seed must be a whole number >= 0 or None (then the run's seed is used); got {seed!r}"
+            )
         self.seed = seed
 
-    def init(self, weights: Weights, *, seed: int) -> dict:
+    def init(self, weights: Weights, *, seed: int, n_clients: int) -> dict:
         rng = np.random.default_rng(self.seed if self.seed is not None else [seed, 1])
         return {"rng": rng, "expected": None, "participants": []}
 

@@ -24,17 +24,18 @@ two-core laptop it can make a round ten times slower.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
-import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
+from fedlearn_edu._validation import check_count, check_partition, check_real, check_seed
 from fedlearn_edu.aggregate import fedavg, federated_mean
 from fedlearn_edu.algorithms import Algorithm, FedAvg, RuleAlgorithm, TrainPlan
-from fedlearn_edu.data import Dataset, check_partition
+from fedlearn_edu.data import Dataset
 from fedlearn_edu.simulation.driver import drive
 from fedlearn_edu.simulation.history import History
 from fedlearn_edu.simulation.models import mlp
@@ -55,16 +56,42 @@ __all__ = [
 ENGINES = ("fast", "reference")
 
 
-def _whole(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}")
-    return int(value)
-
-
 def _batch_size(B: object) -> int | None:
     if B is None or (isinstance(B, float) and math.isinf(B) and B > 0):
         return None  # B = ∞: each client's whole data set is one batch
-    return _whole(B, "B (the local batch size; None or math.inf for the whole local data)")
+    return check_count(B, "B (the local batch size; None or math.inf for the whole local data)", minimum=1)
+
+
+def _run_seed(seed: object) -> int:
+    """The run's seed as a whole number: ``None`` draws one from the operating system's entropy
+    (recorded in ``history.config["seed"]``, so the run can be replayed); a Generator draws one."""
+    seed = check_seed(seed)
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63 - 1))
+    return seed
+
+
+def _check_model(model: nn.Module, data: Dataset) -> None:
+    """One forward pass on one test row: a wrong input or output width is named before round 1."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(
+            f"model must be a torch nn.Module (or None for the default MLP); got {type(model).__name__}"
+        )
+    width = data.x_train.shape[1]
+    x = torch.from_numpy(np.asarray(data.x_test[:1] if len(data.x_test) else data.x_train[:1]))
+    try:
+        with torch.no_grad():
+            out = model(x.to(next(model.parameters()).dtype))
+    except RuntimeError as exc:
+        raise ValueError(
+            f"model cannot take the data's inputs ({width} features per example): {exc}"
+        ) from None
+    if data.n_classes and (out.ndim != 2 or out.shape[1] < data.n_classes):
+        raise ValueError(
+            f"model gives {tuple(out.shape[1:])} outputs per example but the data have {data.n_classes} classes"
+        )
 
 
 def default_model(data: Dataset, seed: int = 0) -> nn.Module:
@@ -124,25 +151,35 @@ def _run(
     data, partitions, algorithm, model, *, rounds, C, E, B, lr, loss, seed, engine, progress, stop_at, key
 ):
     engine_class = _engine(engine)
+    if not isinstance(data, Dataset):
+        raise TypeError(
+            f"data must be a fedlearn_edu.data.Dataset (e.g. load_digits()); got {type(data).__name__}"
+        )
     if not isinstance(algorithm, Algorithm):
         raise TypeError(
             f"algorithm must be a fedlearn_edu.algorithms.Algorithm such as FedAvg(); got {algorithm!r}"
         )
-    partitions = [np.asarray(p, dtype=np.int64) for p in partitions]
-    if not partitions:
+    if isinstance(partitions, (list, tuple)) and not partitions:
         raise ValueError("partitions is empty: give one array of train-set indices per client")
-    check_partition(partitions, len(data.x_train))
+    partitions = check_partition(partitions, len(data.x_train), "partitions")
     loss = loss or ("cross_entropy" if data.n_classes else "sum_squares")
     if loss not in ("cross_entropy", "sum_squares"):
         raise ValueError(f"loss must be 'cross_entropy' or 'sum_squares'; got {loss!r}")
-    if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive number; got {lr!r}")
-    if stop_at is not None and (isinstance(stop_at, bool) or not isinstance(stop_at, numbers.Real)):
-        raise TypeError(f"stop_at must be a number (a test accuracy to stop at) or None; got {stop_at!r}")
-    settings = dict(rounds=_whole(rounds, "rounds", 0), C=C, E=_whole(E, "E (local epochs)"), B=_batch_size(B),
-                    lr=float(lr), loss=loss, seed=seed)  # fmt: skip
-    clients_per_round(len(partitions), C)  # checks C
+    lr = check_real(lr, "lr", low=0, include_low=False)
+    if stop_at is not None:
+        stop_at = check_real(stop_at, "stop_at (a test accuracy to stop at, or None)")
+    C = check_real(C, "C (the fraction of clients per round)", low=0, high=1, include_low=False)
+    seed = _run_seed(seed)
+    settings = dict(rounds=check_count(rounds, "rounds"), C=C, E=check_count(E, "E (local epochs)", minimum=1),
+                    B=_batch_size(B), lr=lr, loss=loss, seed=seed)  # fmt: skip
     model = copy.deepcopy(model) if model is not None else default_model(data, seed)
+    _check_model(model, data)
+    dtype = next(model.parameters()).dtype  # the data follow the model: float64 data, float32 model works
+    if data.x_train.dtype != dtype:
+        numpy_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+        data = dataclasses.replace(
+            data, x_train=data.x_train.astype(numpy_dtype), x_test=data.x_test.astype(numpy_dtype)
+        )
     config = dict(settings, K=len(partitions))
     config[key] = algorithm.name
     plan = TrainPlan(epochs=settings["E"], batch_size=settings["B"], lr=settings["lr"])

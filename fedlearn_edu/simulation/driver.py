@@ -60,7 +60,7 @@ def drive(
     accuracy, test_loss = evaluate(model, weights, data.x_test, data.y_test, loss, in_place=True)
     history.test_accuracy.append(accuracy)
     history.test_loss.append(test_loss)
-    server_state = algorithm.init(weights, seed=seed)
+    server_state = algorithm.init(weights, seed=seed, n_clients=len(partitions))
     client_states: dict[int, dict] = {}
     plan_hook, reply_hook = _overrides(algorithm, "local_plan"), _overrides(algorithm, "client_reply")
     rng, bar = sampling_rng(seed), Progress(rounds, show=progress)
