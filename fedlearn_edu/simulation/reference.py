@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import torch
 from torch import nn
 
 from fedlearn_edu.algorithms.base import Message, Replies, Reply, TrainPlan
@@ -31,7 +32,7 @@ class ReferenceEngine:
     def __init__(self, data: Dataset, partitions: Sequence[np.ndarray], model: nn.Module, loss: str):
         self.loss = loss
         self.workers = [
-            VirtualWorker(f"client {k}", data.x_train[part], data.y_train[part], model=model)
+            VirtualWorker(f"client {k}", torch.from_numpy(data.x_train[part]), data.y_train[part], model=model)
             for k, part in enumerate(partitions)
         ]
 
