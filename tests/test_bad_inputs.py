@@ -50,12 +50,17 @@ def _float64_data_run(engine):
     # float64 inputs with the default float32 model: the data follow the model, same result
     wide = dataclasses.replace(digits(), x_train=digits().x_train.astype(np.float64))
     kw = dict(rounds=2, C=1.0, engine=engine, seed=0)
-    return _largest_difference(run_fedavg(wide, parts(), **kw).final_state, run_fedavg(digits(), parts(), **kw).final_state)
+    return _largest_difference(
+        run_fedavg(wide, parts(), **kw).final_state, run_fedavg(digits(), parts(), **kw).final_state
+    )
 
 
 def _float64_model_runs():
     kw = dict(rounds=2, C=0.6, seed=0)
-    runs = [run_fedavg(digits(), parts(), mlp((64, 32, 10), seed=0).double(), engine=e, **kw) for e in ("fast", "reference")]
+    runs = [
+        run_fedavg(digits(), parts(), mlp((64, 32, 10), seed=0).double(), engine=e, **kw)
+        for e in ("fast", "reference")
+    ]
     assert runs[0].final_state["0.weight"].dtype == torch.float64
     return _largest_difference(runs[0].final_state, runs[1].final_state)
 

@@ -336,7 +336,17 @@ def test_evaluate_leaves_the_model_alone():
     before = {k: v.clone() for k, v in start.items()}
     other = mlp((64, 32, 10), seed=1).state_dict()
     accuracy, loss = evaluate(model, other, DIGITS.x_test, DIGITS.y_test, "cross_entropy")
-    assert 0 <= accuracy <= 1 and loss > 0
+    scored = mlp((64, 32, 10), seed=1)  # the model evaluate was told to score, computed by hand
+    with torch.no_grad():
+        out = scored(torch.from_numpy(DIGITS.x_test))
+    target = torch.from_numpy(DIGITS.y_test)
+    assert accuracy == pytest.approx((out.argmax(1) == target).double().mean().item(), abs=1e-12)
+    assert loss == pytest.approx(nn.functional.cross_entropy(out, target).item(), rel=1e-6)
+    mine, _ = evaluate(model, start, DIGITS.x_test, DIGITS.y_test, "cross_entropy")
+    assert mine != accuracy  # a different state scores differently: the state given is the one used
+    r_accuracy, r_loss = evaluate(nn.Linear(64, 1), {"weight": torch.ones(1, 64), "bias": torch.zeros(1)},
+                                  DIGITS.x_test, DIGITS.x_test.sum(1, keepdims=True), "sum_squares")  # fmt: skip
+    assert math.isnan(r_accuracy) and r_loss == pytest.approx(0.0, abs=1e-3)  # a perfect regression
     assert max_difference(before, start) == 0  # a state_dict taken earlier still holds the same numbers
 
 

@@ -32,7 +32,9 @@ class ReferenceEngine:
     def __init__(self, data: Dataset, partitions: Sequence[np.ndarray], model: nn.Module, loss: str):
         self.loss = loss
         self.workers = [
-            VirtualWorker(f"client {k}", torch.from_numpy(data.x_train[part]), data.y_train[part], model=model)
+            VirtualWorker(
+                f"client {k}", torch.from_numpy(data.x_train[part]), data.y_train[part], model=model
+            )
             for k, part in enumerate(partitions)
         ]
 
