@@ -133,7 +133,7 @@ def test_both_engines_give_the_same_run(name, partition, C):
             lr=0.1,
             seed=4,
             engine=engine,
-        )  # fmt: skip
+        )
         for engine in ("reference", "fast")
     }
     ref, fast = runs["reference"], runs["fast"]
