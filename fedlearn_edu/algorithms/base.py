@@ -103,6 +103,7 @@ class Reply:
 def count_values(weights: Mapping[str, Any], extras: Mapping[str, Any] | None = None) -> int:
     """How many numbers a message or reply carries: every tensor in ``weights`` and in ``extras``.
 
+    >>> import torch
     >>> count_values({"w": torch.zeros(2, 3)}, {"c": {"w": torch.zeros(2, 3)}, "note": "hi"})
     12
     """

@@ -140,7 +140,7 @@ def simulate(
     >>> digits = load_digits(seed=0)
     >>> parts = iid_partition(digits.y_train, n_clients=20, seed=0)
     >>> simulate(digits, parts, Median(), rounds=5, C=0.5, lr=0.1, seed=0)
-    <History: fast engine, 5 rounds, final test accuracy 0.742>
+    <History: fast engine, 5 rounds, final test accuracy 0.778>
     """
     return _run(data, partitions, algorithm if algorithm is not None else FedAvg(), model,
                 rounds=rounds, C=C, E=E, B=B, lr=lr, loss=loss, seed=seed, engine=engine,
