@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from fedlearn_edu._validation import check_count, check_real
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.training import LOSSES, Correction, local_train
 
@@ -75,10 +75,10 @@ def _as_data(value: Any, name: str, worker: str, labels: bool = False) -> torch.
 
 
 def _check_number(value: Any, name: str, *, integer: bool = False) -> None:
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or value < 0:
-        what = "a whole number, 0 or more" if integer else "a finite number, 0 or more"
-        raise ValueError(f"{name} must be {what}; got {value!r}")
+    if integer:
+        check_count(value, name)
+    else:
+        check_real(value, name, low=0)
 
 
 class VirtualWorker:
@@ -179,10 +179,8 @@ class VirtualWorker:
                 )
             return int(steps)  # k full-batch steps = k epochs of one full batch
         _check_number(epochs, "epochs", integer=True)
-        if batch_size is not None and (
-            isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be a whole number, 1 or more (or None); got {batch_size!r}")
+        if batch_size is not None:
+            check_count(batch_size, "batch_size (or None for the whole local data)", minimum=1)
         return int(epochs)
 
     def train(
@@ -219,6 +217,7 @@ class VirtualWorker:
         taken): a number a client may report along with its update, as Flower's clients do.
         """
         _check_number(lr, "lr")
+        check_count(seed, "seed")
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {loss!r}")
         n_epochs = self._epochs(steps, epochs, batch_size)
