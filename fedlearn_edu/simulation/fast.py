@@ -191,7 +191,7 @@ class FastEngine:
                 budgets = np.array(
                     [big if plans[k].max_steps is None else plans[k].max_steps for k in clients]
                 )
-        seed_list = [int(seeds[k]) for k in clients]
+        seed_list = np.asarray(seeds)[clients].tolist()
         index, mask, steps = schedule(
             [self.partitions[k] for k in clients], seed_list, plan.epochs, plan.batch_size, budgets
         )

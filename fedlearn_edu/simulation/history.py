@@ -21,7 +21,8 @@ class History:
 
     lists about what happened *during* a round start at round 1 (index 0 is round 1):
 
-    - ``sampled[r-1]`` -- the clients that trained in round ``r`` (sorted ids);
+    - ``sampled[r-1]`` -- the clients the server sent the model to in round ``r`` (sorted ids; a client
+      with no data among them sends nothing back);
     - ``client_loss[r-1]`` -- ``{client id: mean loss over its local minibatches}``;
     - ``values_down[r-1]``, ``values_up[r-1]`` -- numbers sent server -> clients and clients -> server;
     - ``seconds[r-1]`` -- wall-clock time of the round (for benchmarks; it varies from run to run).
