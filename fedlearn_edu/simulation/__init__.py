@@ -81,6 +81,8 @@ def _check_model(model: nn.Module, data: Dataset) -> None:
         )
     width = data.x_train.shape[1]
     x = torch.from_numpy(np.asarray(data.x_test[:1] if len(data.x_test) else data.x_train[:1]))
+    training = model.training
+    model.eval()  # no BatchNorm statistics are updated by this check
     try:
         with torch.no_grad():
             out = model(x.to(next(model.parameters()).dtype))
@@ -88,6 +90,8 @@ def _check_model(model: nn.Module, data: Dataset) -> None:
         raise ValueError(
             f"model cannot take the data's inputs ({width} features per example): {exc}"
         ) from None
+    finally:
+        model.train(training)
     if data.n_classes and (out.ndim != 2 or out.shape[1] < data.n_classes):
         raise ValueError(
             f"model gives {tuple(out.shape[1:])} outputs per example but the data have {data.n_classes} classes"
