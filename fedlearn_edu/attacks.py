@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -244,7 +245,8 @@ def run_attack(
     C: float = 1.0,
 ) -> AttackResult:
     """FedAvg with ``fraction`` of the clients attacking; one rule. ``C``: the fraction of clients
-    per round (default 1: every client, every round); the attackers are chosen by id.
+    per round (default 1: every client, every round); the attackers are chosen by id. With C < 1
+    the rules are set up for the m clients of a round and the attackers expected among them.
 
     ``attack``: ``"none"``, ``"label_flip"``, ``"sign_flip"`` (update times ``-scale``) or
     ``"backdoor"`` (half of each attacker's images carry the trigger, labelled ``target``).
@@ -254,7 +256,12 @@ def run_attack(
     from fedlearn_edu.simulation.models import evaluate
 
     attackers = choose_attackers(len(partitions), fraction, seed=seed) if attack != "none" else []
-    rules = defences(len(partitions), len(attackers), max_norm)
+    from fedlearn_edu.simulation.sampling import clients_per_round
+
+    C = check_real(C, "C (the fraction of clients per round)", low=0, high=1, include_low=False)
+    per_round = clients_per_round(len(partitions), C)  # the rules see this many clients a round
+    expected = math.ceil(len(attackers) * per_round / len(partitions))  # attackers in a round, on average
+    rules = defences(per_round, expected, max_norm)  # with C = 1: every client and every attacker
     if aggregator not in rules:
         raise ValueError(f"aggregator must be one of {', '.join(rules)}; got {aggregator!r}")
     poisoned = poison(data, partitions, attackers, attack, target=target, seed=seed)

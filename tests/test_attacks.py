@@ -101,6 +101,11 @@ def test_attacks_work_with_c_below_one_by_client_id():
     attacked = run_attack(DIGITS, PARTS, "sign_flip", 0.2, "FedAvg", rounds=3, C=0.5)
     assert attacked.accuracy < clean.accuracy - 0.1
     assert attacked.history.config["C"] == 0.5
+    # every defence runs with C < 1, set up for the clients of a round; median resists the attack
+    defended = {
+        name: run_attack(DIGITS, PARTS, "sign_flip", 0.2, name, rounds=3, C=0.5) for name in defences(10, 2)
+    }
+    assert defended["median"].accuracy > attacked.accuracy + 0.2
 
 
 def test_defences_are_set_up_for_the_attackers():
