@@ -88,7 +88,8 @@ def normalise_weights(num_samples: Sequence[float], n_clients: int) -> np.ndarra
             )
         counts.append(float(n))
     counts = np.asarray(counts)
-    total = float(np.sum(counts))
+    with np.errstate(over="ignore"):
+        total = float(np.sum(counts))
     if total == 0:
         raise ValueError("num_samples are all zero: with no samples anywhere there is nothing to weight by")
     if not np.isfinite(total):  # counts near 1e308: their sum overflows, so divide by the largest first

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fedlearn_edu._validation import check_count, check_fraction, check_real, rng
+from fedlearn_edu._validation import SeedLike, check_count, check_fraction, check_real, rng
 from fedlearn_edu._validation import check_partition as _check_partition
 
 __all__ = [
@@ -91,7 +91,7 @@ def _stratified_split(labels: np.ndarray, test_fraction: float, rng: np.random.G
     return is_test
 
 
-def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+def load_digits(test_fraction: float = 0.25, seed: SeedLike = 0) -> Dataset:
     """scikit-learn's 8x8 digits, split (same share of each digit in train and test) and standardised.
 
     Every pixel is shifted and scaled by the *train* mean and standard deviation (pixels that are
@@ -198,7 +198,9 @@ def _labels(labels: Sequence[int] | np.ndarray) -> np.ndarray:
     return array.astype(np.int64)
 
 
-def iid_partition(labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: int = 0) -> list[np.ndarray]:
+def iid_partition(
+    labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: SeedLike = 0
+) -> list[np.ndarray]:
     """Shuffle, then cut into ``n_clients`` parts whose sizes differ by at most one.
 
     Shuffling first matters: cutting a label-sorted set into pieces gives each client one label.
@@ -226,7 +228,7 @@ def _top_up(parts: list[np.ndarray], min_size: int, generator: np.random.Generat
 
 
 def dirichlet_partition(
-    labels: Sequence[int] | np.ndarray, n_clients: int, alpha: float, *, seed: int = 0, min_size: int = 1
+    labels: Sequence[int] | np.ndarray, n_clients: int, alpha: float, *, seed: SeedLike = 0, min_size: int = 1
 ) -> list[np.ndarray]:
     """Label skew: the examples of each label go to the clients in proportions ~ Dirichlet(alpha).
 
@@ -263,7 +265,7 @@ def dirichlet_partition(
 
 
 def shard_partition(
-    labels: Sequence[int] | np.ndarray, n_clients: int, shards_per_client: int = 2, *, seed: int = 0
+    labels: Sequence[int] | np.ndarray, n_clients: int, shards_per_client: int = 2, *, seed: SeedLike = 0
 ) -> list[np.ndarray]:
     """McMahan et al.'s pathological non-IID split: sort by label, cut into ``n_clients *
     shards_per_client`` shards of (almost) equal size, and deal each client ``shards_per_client``
@@ -285,7 +287,12 @@ def shard_partition(
 
 
 def quantity_skew_partition(
-    labels: Sequence[int] | np.ndarray, n_clients: int, beta: float = 1.0, *, seed: int = 0, min_size: int = 1
+    labels: Sequence[int] | np.ndarray,
+    n_clients: int,
+    beta: float = 1.0,
+    *,
+    seed: SeedLike = 0,
+    min_size: int = 1,
 ) -> list[np.ndarray]:
     """Quantity skew: labels are IID, but client sizes are drawn from Dirichlet(beta) proportions.
 
@@ -316,13 +323,19 @@ _PARTITIONERS = {
 }
 
 
-def partition(kind: str, labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: int = 0, **options):
+def partition(
+    kind: str, labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: SeedLike = 0, **options
+):
     """Pick a partitioner by name: ``"iid"``, ``"dirichlet"`` (``alpha=``), ``"shards"``
     (``shards_per_client=``) or ``"quantity"`` (``beta=``).
 
     >>> len(partition("dirichlet", [0, 1] * 50, n_clients=5, alpha=0.5, seed=0))
     5
     """
+    if not isinstance(kind, str):
+        raise TypeError(
+            f"kind must be a partition's name, one of {', '.join(map(repr, _PARTITIONERS))}; got {kind!r}"
+        )
     if kind not in _PARTITIONERS:
         raise ValueError(f"unknown partition {kind!r}; choose one of {', '.join(map(repr, _PARTITIONERS))}")
     return _PARTITIONERS[kind](labels, n_clients, seed=seed, **options)
