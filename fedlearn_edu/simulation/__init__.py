@@ -179,8 +179,8 @@ def _run(
     model = copy.deepcopy(model) if model is not None else default_model(data, seed)
     _check_model(model, data)
     dtype = next(model.parameters()).dtype  # the data follow the model: float64 data, float32 model works
-    if data.x_train.dtype != dtype:
-        numpy_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+    numpy_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+    if data.x_train.dtype != numpy_dtype or data.x_test.dtype != numpy_dtype:
         data = dataclasses.replace(
             data, x_train=data.x_train.astype(numpy_dtype), x_test=data.x_test.astype(numpy_dtype)
         )
