@@ -20,7 +20,7 @@ from fedlearn_edu import aggregate as agg
 from fedlearn_edu import algorithms, attacks, data
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
-from fedlearn_edu.simulation import mlp, run_fedavg, simulate
+from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate
 from fedlearn_edu.training import local_train
 from fedlearn_edu.two_workers import article_model, train_two_workers
 from fedlearn_edu.workers import VirtualWorker
@@ -159,9 +159,9 @@ CASES = [
     ("dp-step-noise-nan", lambda: dp.dp_fedavg_step(A, [B], 1.0, np.nan, 1, seed=0), ValueError, "noise_multiplier"),
     ("dp-step-noise-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, np.inf, 1, seed=0), ValueError, "noise_multiplier"),
     ("dp-step-expected-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, 1.0, np.inf, seed=0), ValueError, "expected_clients"),
-    ("run-dp-noise-nan", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=np.nan, delta=1e-5), ValueError, "noise_multiplier"),
-    ("run-dp-delta-0", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=0.0), ValueError, "delta"),
-    ("run-dp-rounds-float", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=2.0, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=1e-5), TypeError, "rounds"),
+    ("run-dp-noise-nan", lambda: run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=np.nan, delta=1e-5), ValueError, "noise_multiplier"),
+    ("run-dp-delta-0", lambda: run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=0.0), ValueError, "delta"),
+    ("run-dp-rounds-float", lambda: run_dp_fedavg(digits(), parts(), None, rounds=2.0, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=1e-5), TypeError, "rounds"),
     # --- privacy: accountant -----------------------------------------------------------------------
     ("epsilon-noise-nan", lambda: accountant.epsilon(np.nan, 0.1, 10, 1e-5), ValueError, "noise_multiplier"),
     ("epsilon-rate-nan", lambda: accountant.epsilon(1.0, np.nan, 10, 1e-5), ValueError, "sample_rate"),
