@@ -72,6 +72,6 @@ BANK = {
                 "keys 'a1' ..., upper case, floats",
                 {f"a{n}": (v.upper() if isinstance(v, str) else float(v)) for n, v in KEY.items()},
             ),
-        ],  # fmt: skip
+        ],
     },
 }
