@@ -96,16 +96,16 @@ def test_summarise_compares_pre_and_post_question_by_question():
     text = quiz.summarise(LINES.splitlines())
     assert "2 pre-test lines, 2 post-test lines" in text
     assert re.search(r"q1\s+50 %\s+100 %", text) and re.search(r"q2\s+0 %\s+50 %", text)
-    assert "mean score pre 0.5/3   post 2.5/3" in text
-    assert "normalised gain (Hake): 0.80" in text  # (2.5 - 0.5) / (3 - 0.5)
-    assert "1 students with both tests" in text  # ana; bo has no pre-test line
+    assert "all lines: pre 0.5/3   post 2.5/3   normalised gain 0.80" in text  # (2.5 - 0.5) / (3 - 0.5)
+    # only ana has both tests (bo has no pre-test line, the other pre-test line no name)
+    assert "the 1 named students with both tests: pre 1.0/3   post 3.0/3   normalised gain 1.00" in text
 
 
 def test_the_summary_command_reads_files(tmp_path, capsys):
     path = tmp_path / "results.txt"
     path.write_text(LINES, encoding="utf-8")
     assert quiz.main([str(path)]) == 0
-    assert "normalised gain" in capsys.readouterr().out
+    assert "normalised gain 0.80" in capsys.readouterr().out
 
 
 def test_summarise_refuses_to_mix_versions_and_says_when_it_finds_nothing():

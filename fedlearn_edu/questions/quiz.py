@@ -522,25 +522,26 @@ def summarise(lines: Iterable[str]) -> str:
             marks = [r["marks"][q] for r in rows if r["stage"] == stage and q < len(r["marks"])]
             cells.append(f"{100 * marks.count('+') / len(marks):5.0f} %" if marks else "     --")
         out.append(f"q{q + 1:<9}{cells[0]:>10}{cells[1]:>13}")
+    out.append("all lines: " + _means(rows, n))
+    named = {r["student"] for r in rows if r["student"]}
+    both = [s for s in sorted(named) if {r["stage"] for r in rows if r["student"] == s} == set(STAGES)]
+    if both:
+        last = {(r["student"], r["stage"]): r for r in rows if r["student"] in both}  # a student's last line
+        out.append(f"the {len(both)} named students with both tests: " + _means(list(last.values()), n))
+    return "\n".join(out)
+
+
+def _means(rows: list[dict[str, Any]], n: int) -> str:
+    """Mean pre and post scores of ``rows`` and the normalised gain (Hake 1998) of the two means."""
     means = {}
     for stage in STAGES:
         scores = [r["score"] for r in rows if r["stage"] == stage]
         means[stage] = sum(scores) / len(scores) if scores else None
-    out.append("mean score " + "   ".join(
-        f"{s} {means[s]:.1f}/{n}" if means[s] is not None else f"{s} --" for s in STAGES))  # fmt: skip
-    if means["pre"] is not None and means["post"] is not None and means["pre"] < n:
-        gain = (means["post"] - means["pre"]) / (n - means["pre"])
-        out.append(
-            f"normalised gain (Hake): {gain:.2f}  (of what could still be learned, the share that was)"
-        )
-    named = {r["student"] for r in rows if r["student"]}
-    paired = [
-        s for s in sorted(named)
-        if {r["stage"] for r in rows if r["student"] == s} == set(STAGES)
-    ]  # fmt: skip
-    if paired:
-        out.append(f"{len(paired)} students with both tests (matched by the name before each line)")
-    return "\n".join(out)
+    text = "   ".join(f"{s} {means[s]:.1f}/{n}" if means[s] is not None else f"{s} --" for s in STAGES)
+    pre, post = means["pre"], means["post"]
+    if pre is not None and post is not None and pre < n:
+        text += f"   normalised gain {(post - pre) / (n - pre):.2f}"
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
