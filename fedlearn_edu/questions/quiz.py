@@ -286,6 +286,13 @@ q15 = ChoiceProblem(
 
 QUESTIONS: list[Problem] = [q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15]
 
+# The lesson that teaches each question's answer: the hint, and what an instructor revisits when few get it.
+LESSON_OF = {1: "01", 2: "01", 3: "02", 4: "02", 5: "04", 6: "04", 7: "04", 8: "04", 9: "05", 10: "06",
+             11: "06", 12: "06", 13: "07", 14: "07", 15: "08"}  # fmt: skip
+for _number, _problem in enumerate(QUESTIONS, start=1):
+    _problem.hints = [f"Lesson {LESSON_OF[_number]} covers this."]
+del _number, _problem
+
 # The text each question is asked with; options come from the problem itself.
 TEXT = {
     1: "In federated learning, what travels from a client to the server?",
@@ -453,7 +460,12 @@ class PostTest(Problem):
     """
 
     def __init__(self, **kw: Any):
-        super().__init__("a1 ... a15", title="The knowledge check, again (post-test)", **kw)
+        hints = [
+            "Questions 1-4 come from lessons 01-02, 5-8 from lesson 04, 9 from lesson 05, 10-12 from lesson "
+            "06, 13-14 from lesson 07 and 15 from lesson 08.",
+            "Each wrong answer's explanation above says what to look up; change it and check again.",
+        ]
+        super().__init__("a1 ... a15", title="The knowledge check, again (post-test)", hints=hints, **kw)
 
     def show(self) -> None:
         print(sheet())
