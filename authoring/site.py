@@ -96,8 +96,12 @@ def _row(lesson: Path, root: Path, with_slides: bool) -> str:
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
-def write_glossary(out_dir: Path, root: Path = ROOT) -> Path:
-    """The glossary page: every term, its definition and the lesson that introduces it (linked)."""
+def write_glossary(out_dir: Path, root: Path = ROOT) -> Path | None:
+    """The glossary page: every term, its definition and the lesson that introduces it (linked).
+
+    Its one source is ``docs/glossary.json``; without that file there is no page (and no link to it)."""
+    if not (root / GLOSSARY).exists():
+        return None
     data = json.loads((root / GLOSSARY).read_text(encoding="utf-8"))
     lessons = {p.stem[:2]: p.stem for p in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
     rows = []
@@ -141,6 +145,11 @@ a {{ color: #0072B2; }}
 def write_index(out_dir: Path, lessons: list[Path], root: Path, with_slides: bool) -> Path:
     """The front page: the lessons in order, each with its time, exercises and slides."""
     rows = "\n".join(_row(lesson, root, with_slides) for lesson in lessons)
+    glossary = (
+        '<p><a href="glossary.html">Glossary</a>: every term the course uses, and the lesson that introduces it.</p>'
+        if (root / GLOSSARY).exists()
+        else ""
+    )
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -160,7 +169,7 @@ from its page, or get the whole kit and start it with <code>python3 kit.py lab</
 <tr><th>lesson</th><th>time</th><th></th><th></th></tr>
 {rows}
 </table>
-<p><a href="glossary.html">Glossary</a>: every term the course uses, and the lesson that introduces it.</p>
+{glossary}
 </body>
 </html>
 """

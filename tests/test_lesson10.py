@@ -200,3 +200,10 @@ def test_lesson_10_links_back_to_the_evidence_in_lessons_06_and_07():
     anchored = [t for t in LINK.findall(text) if "#" in t]
     assert any(t.startswith("06_") for t in anchored) and any(t.startswith("07_") for t in anchored)
     assert all(name in text for name in PLANNED), "links to lessons 05, 08 and 09 by their planned names"
+
+
+def test_without_a_glossary_file_the_site_has_no_glossary_page_and_no_link(tmp_path):
+    root = tmp_path / "kit"
+    (root / "notebooks").mkdir(parents=True)
+    assert site.write_glossary(tmp_path, root) is None and not (tmp_path / "glossary.html").exists()
+    assert "glossary.html" not in site.write_index(tmp_path, [], root, False).read_text(encoding="utf-8")
