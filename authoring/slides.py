@@ -146,14 +146,18 @@ def count_deck(page: str) -> DeckCount:
     return DeckCount(**parser.count)
 
 
-LINES_PER_SCREEN = 26  # a 960x700 slide at the template's 20px text holds about this many lines
-IMAGE_LINES = 14  # a lesson figure (8 x 4.5 in at 80 dpi) is about as tall as this many lines
+# A rough, browser-free estimate of a screen's height, calibrated on the decks as built (1280 x 720 slides,
+# 21px prose, 15px code, figures at most 300px tall): about 32 lines fill a slide. The browser test
+# (tests/test_browser.py) measures the real thing; this catches most crowding without a browser.
+LINES_PER_SCREEN = 32
+WRAP = 120  # characters in a line of text across a 1280px slide
+IMAGE_LINES = 10  # a figure on a slide (at most 300px tall) is about as tall as this many lines
 
 
 def _lines(cell: nbformat.NotebookNode) -> int:
-    """Roughly how many text lines of a slide a cell fills (wrapped at 90 characters)."""
+    """Roughly how many text lines of a slide a cell fills (wrapped at ``WRAP`` characters)."""
     text = cell.source.splitlines() or [""]
-    total = sum(1 + len(line) // 90 for line in text) + 1
+    total = sum(1 + len(line) // WRAP for line in text) + 1
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if any(key.startswith("image/") for key in data):
@@ -186,8 +190,13 @@ def screens_of(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
 
 
 def crowded(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
-    """Screens likely taller than a slide (they scroll in the deck): split them with ``subslide``."""
-    return [s for s in screens_of(nb) if s[1] > LINES_PER_SCREEN * 3 // 2]
+    """Screens likely taller than a slide (they would scroll in the deck): split them with ``subslide``.
+
+    >>> md = nbformat.v4.new_markdown_cell
+    >>> crowded(nbformat.v4.new_notebook(cells=[md("# T"), md("line\\n" * 40)]))
+    [(0, 43, '# T')]
+    """
+    return [s for s in screens_of(nb) if s[1] > LINES_PER_SCREEN]
 
 
 def build_deck(path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None) -> tuple[Path, DeckCount]:
@@ -273,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{count.notes:3d} notes  {target.name}"
         )
         for index, lines, first in crowded(nbformat.read(path, as_version=4)):
-            print(f"      crowded: cell {index} ({first!r}) fills ~{lines} lines; it will scroll")
+            print(f"      crowded: cell {index} ({first!r}) fills ~{lines} lines; split it (subslide)")
     print(f"open {Path(args.out) / 'index.html'} in a browser (works offline)")
     return 0
 

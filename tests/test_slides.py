@@ -47,6 +47,13 @@ def test_every_idea_starts_a_slide(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_no_screen_is_crowded(path):
+    """The builder's estimate: no screen needs more lines than a slide holds (the browser test measures)."""
+    crowded = slides.crowded(nbformat.read(path, as_version=4))
+    assert not crowded, f"{path.name}: screens that would scroll (cell, ~lines, first line): {crowded}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
 def test_deck_builds_with_a_sensible_shape(built, path):
     out, counts = built
     deck = out / f"{path.stem}.slides.html"
