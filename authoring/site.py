@@ -65,6 +65,7 @@ def render(path: Path, out_dir: Path, lessons: list[Path], rendered: set[Path], 
     )
     nb = nbformat.read(path, as_version=4)
     slides.still_widgets(nb)
+    slides.describe_figures(nb)
     resources = {
         "metadata": {"name": slides.title_of(nb, path.stem)},
         "fedlearn": {"assets": "../assets", "nav": _nav(path, lessons, root)},

@@ -98,6 +98,70 @@ def still_widgets(nb: nbformat.NotebookNode) -> int:
     return count
 
 
+def _has_figure(cell: nbformat.NotebookNode) -> bool:
+    return any(
+        any(key.startswith("image/") for key in output.get("data", {})) for output in cell.get("outputs", [])
+    )
+
+
+def captions(nb: nbformat.NotebookNode) -> dict[int, str]:
+    """For each code cell that draws a figure, the markdown cell right after it (its caption): index -> text.
+
+    A figure without a markdown cell after it gets ``""``.
+
+    >>> out = nbformat.v4.new_output("display_data", {"image/png": "", "text/plain": "<Figure>"})
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("plot()", outputs=[out]),
+    ...                                      nbformat.v4.new_markdown_cell("*What to see:* a line.")])
+    >>> captions(nb)
+    {0: '*What to see:* a line.'}
+    """
+    found = {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and _has_figure(cell):
+            after = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+            found[i] = after.source if after is not None and after.cell_type == "markdown" else ""
+    return found
+
+
+GREEK = {"varepsilon": "ε", "epsilon": "ε", "sigma": "σ", "alpha": "α", "delta": "δ", "mu": "μ", "eta": "η"}
+
+
+def _plain_maths(tex: str) -> str:
+    tex = re.sub(r"\\([a-zA-Z]+)", lambda m: GREEK.get(m.group(1), m.group(1)), tex)
+    return re.sub(r"[{}]", "", tex)
+
+
+def caption_sentence(caption: str) -> str:
+    """The caption's first sentence as plain text (markdown, maths and the "What to see:" label removed).
+
+    >>> caption_sentence("*What to see:* the **mean** moves to $w_2$ as $\\\\varepsilon$ falls. Then more.")
+    'The mean moves to w_2 as ε falls.'
+    """
+    text = re.sub(r"^\s*[*_]*what to see:?[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep their words
+    parts = re.split(r"\$+([^$]*)\$+", text)  # odd parts are maths
+    text = "".join(_plain_maths(part) if i % 2 else re.sub(r"[*_`]", "", part) for i, part in enumerate(parts))
+    text = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    sentence = match.group(1) if match else text
+    return sentence[:1].upper() + sentence[1:]
+
+
+def describe_figures(nb: nbformat.NotebookNode) -> int:
+    """Give every figure output alt text from its caption's first sentence; return how many got one.
+
+    Pages and decks render it as the image's ``alt`` (the templates read ``metadata.fedlearn.alt``).
+    """
+    count = 0
+    for index, caption in captions(nb).items():
+        alt = caption_sentence(caption) if caption else ""
+        for output in nb.cells[index].outputs:
+            if any(key.startswith("image/") for key in output.get("data", {})) and alt:
+                output.setdefault("metadata", {}).setdefault("fedlearn", {})["alt"] = alt
+                count += 1
+    return count
+
+
 @dataclass(frozen=True)
 class DeckCount:
     """What a built deck holds: slides (left-right), screens (every slide and sub-slide), and so on."""
@@ -218,6 +282,7 @@ def build_deck(path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None) 
     )
     nb = nbformat.read(path, as_version=4)
     still_widgets(nb)
+    describe_figures(nb)
     page, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": title_of(nb, path.stem)}, "fedlearn": {"assets": "assets"}}
     )
