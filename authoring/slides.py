@@ -140,7 +140,9 @@ def caption_sentence(caption: str) -> str:
     text = re.sub(r"^\s*[*_]*what to see:?[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep their words
     parts = re.split(r"\$+([^$]*)\$+", text)  # odd parts are maths
-    text = "".join(_plain_maths(part) if i % 2 else re.sub(r"[*_`]", "", part) for i, part in enumerate(parts))
+    text = "".join(
+        _plain_maths(part) if i % 2 else re.sub(r"[*_`]", "", part) for i, part in enumerate(parts)
+    )
     text = " ".join(text.split())
     match = re.match(r"(.+?[.!?])(\s|$)", text)
     sentence = match.group(1) if match else text
@@ -263,10 +265,13 @@ def crowded(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
     return [s for s in screens_of(nb) if s[1] > LINES_PER_SCREEN]
 
 
-def build_deck(path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None) -> tuple[Path, DeckCount]:
+def build_deck(
+    path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None, page: str | None = None
+) -> tuple[Path, DeckCount]:
     """Write ``out_dir/NN_name.slides.html`` from one notebook; return its path and counts.
 
-    Links to notebooks named in ``hrefs`` are pointed at those addresses (see ``link_pages``).
+    Links to notebooks named in ``hrefs`` are pointed at those addresses (see ``link_pages``); ``page``,
+    if given, is the address of the lesson's web page, linked from a corner of every slide.
     """
     from nbconvert import SlidesExporter  # heavy: only when building
 
@@ -284,7 +289,11 @@ def build_deck(path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None) 
     still_widgets(nb)
     describe_figures(nb)
     page, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": title_of(nb, path.stem)}, "fedlearn": {"assets": "assets"}}
+        nb,
+        resources={
+            "metadata": {"name": title_of(nb, path.stem)},
+            "fedlearn": {"assets": "assets", "page": page or ""},
+        },
     )
     target = Path(out_dir) / f"{path.stem}.slides.html"
     target.write_text(link_pages(page, path, hrefs or {}), encoding="utf-8")
@@ -312,12 +321,16 @@ def write_index(out_dir: Path, decks: list[tuple[str, str, DeckCount]]) -> Path:
 
 
 def build(
-    paths: list[Path], out_dir: Path = DEFAULT_OUT, hrefs: dict[Path, str] | None = None
+    paths: list[Path],
+    out_dir: Path = DEFAULT_OUT,
+    hrefs: dict[Path, str] | None = None,
+    pages: dict[Path, str] | None = None,
 ) -> list[tuple[Path, DeckCount]]:
     """Build a deck per notebook plus ``index.html`` and the ``assets/`` folder into ``out_dir``.
 
     A link from one lesson to another goes to the other's deck; ``hrefs`` adds addresses for other
-    notebooks (the site points exercise links at its exercise pages).
+    notebooks (the site points exercise links at its exercise pages); ``pages`` gives each lesson's web
+    page, linked from its deck.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -325,7 +338,7 @@ def build(
     links = {Path(p): f"{Path(p).stem}.slides.html" for p in paths} | dict(hrefs or {})
     built, listing = [], []
     for path in paths:
-        target, count = build_deck(path, out_dir, links)
+        target, count = build_deck(path, out_dir, links, (pages or {}).get(Path(path)))
         built.append((target, count))
         listing.append((target.name, title_of(nbformat.read(path, as_version=4), path.stem), count))
     write_index(out_dir, listing)
