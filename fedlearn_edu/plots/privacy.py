@@ -41,7 +41,7 @@ def plot_reconstruction(
     """The client's image, then the attacker's guess after each number of iterations (8x8, ink dark)."""
     with style():
         n = len(snapshots) + 1
-        fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 2.3))
+        fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 2.4), layout="constrained")
         _image(axes[0], original, "the client's\nimage")
         for ax, (step, guess) in zip(axes[1:], sorted(snapshots.items()), strict=True):
             mse = float(np.mean((np.ravel(guess) - np.ravel(original)) ** 2))
@@ -50,9 +50,8 @@ def plot_reconstruction(
             for spine in ax.spines.values():
                 spine.set_visible(True)
                 spine.set_color(COLOURS["global"] if i == 0 else COLOURS["client"])
-                spine.set_linewidth(2 if i == 0 else 0.8)
+                spine.set_linewidth(WIDTHS["data"] if i == 0 else WIDTHS["thin"])
         fig.suptitle(title)
-        fig.tight_layout()
     return fig
 
 
