@@ -6,6 +6,10 @@ opens every lesson, runs all cells and checks what a student would see: no error
 failed to draw ("Error displaying widget", a widget left as its text), and -- in lessons with widgets --
 that moving a slider redraws the figure. Screenshots go to ``test-output/browser/``.
 
+The built site and slides are opened from disk (``file://``, no server), as in an offline classroom: every
+screen of every deck fits a 1280x720 slide, every page draws its figures with no console error and no
+network request, every link resolves, and the search box finds a term the course teaches.
+
 Needs a Chromium (Debian/Ubuntu: ``sudo apt-get install chromium``; elsewhere set ``FEDLEARN_CHROMIUM`` to a
 Chrome/Chromium executable). Without one the tests skip -- except under ``CI=true``, where they fail.
 Playwright's own browser download is not used.
