@@ -3,6 +3,7 @@
     python kit.py slides                       every lesson -> build/slides/
     python kit.py slides notebooks/02_*.ipynb  just these
     python kit.py slides --out DIR             somewhere else
+    python kit.py slides --split               first mark sub-slides where a screen would overflow
 
 Each cell's ``metadata.slideshow.slide_type`` decides where it goes: ``slide`` starts a new slide (right
 arrow), ``subslide`` a slide below it (down arrow), ``fragment`` appears on the next key press, ``-`` (or
@@ -265,6 +266,49 @@ def crowded(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
     return [s for s in screens_of(nb) if s[1] > LINES_PER_SCREEN]
 
 
+def split_crowded(nb: nbformat.NotebookNode) -> list[int]:
+    """Start a sub-slide wherever a screen would overflow (by the ``crowded`` estimate); return those cells.
+
+    Only ``metadata.slideshow.slide_type`` changes, never a cell's words. A caption stays with its figure
+    and an introducing markdown cell with the code after it. A screen whose first cell alone is too tall is
+    left for a person to split (two markdown cells at a paragraph break).
+
+    >>> md = nbformat.v4.new_markdown_cell
+    >>> nb = nbformat.v4.new_notebook(cells=[md("## A"), md("x\\n" * 20), md("y\\n" * 20)])
+    >>> split_crowded(nb), crowded(nb)
+    ([2], [])
+    """
+    changed: list[int] = []
+    while True:
+        kinds = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
+        found = None
+        for start, _, _ in crowded(nb):
+            used, members = 0, []
+            for i in range(start, len(nb.cells)):
+                if i > start and kinds[i] in ("slide", "subslide"):
+                    break
+                if kinds[i] in ("skip", "notes"):
+                    continue
+                members.append(i)
+                used += _lines(nb.cells[i])
+                if used > LINES_PER_SCREEN and len(members) > 1:
+                    k = len(members) - 1
+                    cell, before = nb.cells[members[k]], nb.cells[members[k - 1]]
+                    if cell.cell_type == "markdown" and before.cell_type == "code" and _has_figure(before):
+                        k -= 1  # a caption stays with its figure
+                    elif cell.cell_type == "code" and before.cell_type == "markdown" and k > 1:
+                        k -= 1  # so does the sentence that introduces the code
+                    if k > 0:
+                        found = members[k]
+                    break
+            if found is not None:
+                break
+        if found is None:
+            return changed
+        nb.cells[found].metadata.setdefault("slideshow", {})["slide_type"] = "subslide"
+        changed.append(found)
+
+
 def build_deck(
     path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None, page: str | None = None
 ) -> tuple[Path, DeckCount]:
@@ -349,11 +393,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kit.py slides", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every lesson in notebooks/")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: build/slides")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="mark sub-slides where screens would overflow (edits the notebooks)",
+    )
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or lesson_paths()
     if not paths:
         print("no lesson notebooks found", file=sys.stderr)
         return 1
+    if args.split:
+        for path in paths:
+            nb = nbformat.read(path, as_version=4)
+            cells = split_crowded(nb)
+            if cells:
+                nbformat.write(nb, path)
+                print(f"{path.name}: cells {cells} now start sub-slides")
     for path, (target, count) in zip(paths, build(paths, args.out)):
         print(
             f"{count.slides:3d} slides {count.screens:3d} screens {count.fragments:3d} fragments "

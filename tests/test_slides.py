@@ -153,3 +153,22 @@ def test_deck_runs_in_a_browser(built):
     assert not remote, f"the deck asked the network for {remote}"
     assert not errors, errors
     assert total == counts[deck.name].screens
+
+
+def test_split_crowded_changes_only_slide_types_and_keeps_captions_with_figures():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    figure = nbformat.v4.new_output("display_data", {"image/png": "", "text/plain": "<Figure>"})
+    with_figure = [
+        md("## A"),
+        md("words\n" * 8),
+        code("plot()", outputs=[figure]),
+        md("*What to see:* it.\n" * 12),
+    ]
+    with_code = [md("## B"), md("words\n" * 14), md("Now the code:"), code("x = 1\n" * 20)]
+    for cells, first_new in ((with_figure, 2), (with_code, 2)):
+        nb = nbformat.v4.new_notebook(cells=cells)
+        before = [c.source for c in nb.cells]
+        assert slides.crowded(nb)
+        assert slides.split_crowded(nb) == [first_new], "split at the figure / the sentence before the code"
+        assert [c.source for c in nb.cells] == before and not slides.crowded(nb)
+        assert _kinds(nb)[first_new] == "subslide"
