@@ -307,9 +307,10 @@ def write_search_index(out_dir: Path, written: list[Path], root: Path) -> Path:
     entries = []
     for page in written:
         rel = page.relative_to(out_dir).as_posix()
-        where = "Exercises" if page.parent.name == "exercises" else "Lesson"
-        for anchor, heading, text in sections_of(page.read_text(encoding="utf-8")):
-            entries.append({"u": f"{rel}#{anchor}", "t": heading, "p": f"{where} {page.stem}", "x": text})
+        sections = sections_of(page.read_text(encoding="utf-8"))
+        where = sections[0][1] if sections else page.stem  # the page's title
+        for anchor, heading, text in sections:
+            entries.append({"u": f"{rel}#{anchor}", "t": heading, "p": where, "x": text})
     if has_glossary(root):
         data = json.loads((root / GLOSSARY).read_text(encoding="utf-8"))
         for term in data.get("terms", []):
