@@ -8,7 +8,9 @@ Each round ``r``:
    other (:mod:`.reference`) or batched (:mod:`.fast`); before and after, the algorithm's optional
    client hooks run with each client's own state, kept here between rounds;
 4. ``algorithm.aggregate`` turns the replies, keyed by client id, into the next global weights;
-5. the new global model is scored on the test set and the round recorded in the :class:`History`.
+5. the new global model is scored on the test set and the round recorded in the :class:`History`;
+   with ``client_test`` it is also scored on each client's own held-out data, every
+   ``eval_every`` rounds and after the last round (``eval_every=None``: after the last only).
 
 A sampled client with no data receives nothing and sends nothing (its loss is recorded as NaN).
 ``values_down``/``values_up`` count every number sent: weights and tensor extras.
@@ -26,7 +28,7 @@ from torch import nn
 from fedlearn_edu.algorithms.base import Algorithm, Replies, TrainPlan, count_values
 from fedlearn_edu.data import Dataset
 from fedlearn_edu.simulation.history import History
-from fedlearn_edu.simulation.models import evaluate
+from fedlearn_edu.simulation.models import evaluate, evaluate_clients
 from fedlearn_edu.simulation.progress import Progress
 from fedlearn_edu.simulation.sampling import client_seeds, sample_clients, sampling_rng
 
@@ -52,6 +54,8 @@ def drive(
     progress: bool | None,
     stop_at: float | None,
     config: dict,
+    client_test: Sequence[np.ndarray] | None = None,
+    eval_every: int | None = None,
 ) -> History:
     """Run ``rounds`` rounds of ``algorithm`` with ``engine`` (arguments checked by the caller)."""
     sizes = np.array([len(p) for p in partitions])
@@ -108,9 +112,17 @@ def drive(
             )
         else:
             history.values_up.append(len(training) * n_params)
+        stop = stop_at is not None and accuracy >= stop_at
+        if client_test is not None and (r == rounds or stop or (eval_every and r % eval_every == 0)):
+            client_accuracy, client_loss = evaluate_clients(
+                model, weights, data.x_train, data.y_train, client_test, loss, in_place=True
+            )
+            history.client_rounds.append(r)
+            history.client_accuracy.append(client_accuracy)
+            history.client_test_loss.append(client_loss)
         history.seconds.append(time.perf_counter() - start)
         bar.update(r)
-        if stop_at is not None and accuracy >= stop_at:
+        if stop:
             break
     bar.close()
     history.final_state = weights
