@@ -1,0 +1,31 @@
+"""Risk metrics (lesson 08) against scikit-learn's, on random cases with ties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+from fedlearn_edu.applications import evaluate as ev
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_auc_and_average_precision_match_sklearn(seed):
+    g = np.random.default_rng(seed)
+    n = int(g.integers(2, 60))
+    y = g.integers(0, 2, n)
+    y[:2] = [0, 1]
+    s = np.round(g.random(n), 1)  # many ties
+    assert ev.auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+    assert ev.average_precision(y, s) == pytest.approx(average_precision_score(y, s), abs=1e-12)
+    assert ev.brier_score(y, s) == pytest.approx(brier_score_loss(y, s), abs=1e-12)
+
+
+def test_calibration_perfect_and_off():
+    g = np.random.default_rng(0)
+    p = g.random(200_000)
+    y = (g.random(p.size) < p).astype(int)
+    assert ev.expected_calibration_error(y, p) < 0.01
+    assert ev.expected_calibration_error(y, p**2) > 0.1  # over-confident in the low bins
+    pred, seen, count = ev.reliability_bins(y, p, n_bins=5)
+    assert count.sum() == p.size and np.allclose(pred, seen, atol=0.01)

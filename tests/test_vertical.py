@@ -1,0 +1,75 @@
+"""Vertical FL (lesson 08): the toy PSI aligns and leaks; the split logistic regression equals the joined one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fedlearn_edu.applications import credit
+from fedlearn_edu.applications import vertical as vfl
+
+SALT = b"agreed-by-both"
+
+
+@pytest.fixture(scope="module")
+def parties():
+    return vfl.make_bank_and_retailer(seed=0)
+
+
+def test_psi_aligns_exactly_the_shared_customers(parties):
+    bank, retailer = parties
+    rows_b, rows_r = vfl.salted_hash_psi(bank.ids, retailer.ids, salt=SALT)
+    assert np.array_equal(bank.ids[rows_b], retailer.ids[rows_r])
+    assert set(bank.ids[rows_b].tolist()) == set(bank.ids.tolist()) & set(retailer.ids.tolist())
+    assert len(rows_b) == 2000
+
+
+def test_psi_different_salts_find_nothing(parties):
+    bank, retailer = parties
+    h_b, h_r = vfl.hash_ids(bank.ids, b"one"), vfl.hash_ids(retailer.ids, b"two")
+    assert not set(h_b) & set(h_r)
+
+
+def test_dictionary_attack_reads_the_whole_customer_list():
+    bank, retailer = vfl.make_bank_and_retailer(300, 400, 200, id_space=20_000, seed=1)
+    sent_by_bank = vfl.hash_ids(bank.ids, SALT)
+    recovered = vfl.dictionary_attack(sent_by_bank, salt=SALT, id_space=20_000)
+    assert np.array_equal(recovered, np.sort(bank.ids))  # all 300, not only the 200 shared
+    outsider = int(np.setdiff1d(bank.ids, retailer.ids)[0])
+    assert vfl.is_customer(outsider, sent_by_bank, salt=SALT)
+    assert not vfl.is_customer(int(np.setdiff1d(retailer.ids, bank.ids)[0]), sent_by_bank, salt=SALT)
+
+
+def _aligned(parties):
+    bank, retailer = parties
+    rows_b, rows_r = vfl.salted_hash_psi(bank.ids, retailer.ids, salt=SALT)
+    Xb = credit.design(bank.X[rows_b])
+    Xr = vfl.retail_design(retailer.X[rows_r])
+    return Xb, bank.y[rows_b], Xr
+
+
+def test_vertical_equals_joined_to_1e6(parties):
+    Xb, y, Xr = _aligned(parties)
+    run = vfl.train_vertical(Xb, y, Xr, lr=0.5, steps=300, l2=1e-3)
+    w, b = vfl.train_joined(np.hstack([Xb, Xr]), y, lr=0.5, steps=300, l2=1e-3)
+    assert np.abs(np.r_[run.bank.w, run.retailer.w] - w).max() < 1e-6
+    assert abs(run.bank.b - b) < 1e-6
+    assert run.loss[-1] < run.loss[0]
+    assert run.values_sent == 2 * 300 * len(y)
+
+
+def test_residuals_reveal_every_label_at_every_step(parties):
+    Xb, y, Xr = _aligned(parties)
+    run = vfl.train_vertical(Xb, y, Xr, lr=0.5, steps=20)
+    for residual in run.received_by_retailer:
+        assert np.array_equal(vfl.labels_from_residuals(residual), y)
+
+
+def test_bank_sees_how_the_retailers_scores_move(parties):
+    # each change of the retailer's scores is -(lr/n) X_r X_r^T r: the bank knows r, so every step
+    # tells it the retailer's customer-by-customer similarity matrix applied to a known vector
+    Xb, y, Xr = _aligned(parties)
+    run = vfl.train_vertical(Xb, y, Xr, lr=0.5, steps=5)
+    u, r = run.received_by_bank, run.received_by_retailer
+    for t in range(4):
+        assert np.allclose(u[t + 1] - u[t], -0.5 / len(y) * Xr @ (Xr.T @ r[t]), atol=1e-12)
