@@ -29,3 +29,8 @@ def test_calibration_perfect_and_off():
     assert ev.expected_calibration_error(y, p**2) > 0.1  # over-confident in the low bins
     pred, seen, count = ev.reliability_bins(y, p, n_bins=5)
     assert count.sum() == p.size and np.allclose(pred, seen, atol=0.01)
+
+
+def test_ece_weights_bins_by_their_size():
+    # bin [0, 0.5): three customers at 0.2, none default (gap 0.2); bin [0.5, 1]: one at 0.9 who does (gap 0.1)
+    assert ev.expected_calibration_error([0, 0, 0, 1], [0.2, 0.2, 0.2, 0.9], n_bins=2) == pytest.approx(0.175)

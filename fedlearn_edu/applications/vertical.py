@@ -38,7 +38,7 @@ Numpy and the standard library (``hashlib``) only.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +59,7 @@ __all__ = [
     "make_bank_and_retailer",
     "retail_design",
     "salted_hash_psi",
+    "shared_rows",
     "train_joined",
     "train_vertical",
 ]
@@ -166,26 +167,34 @@ def hash_ids(ids: Iterable[int], salt: bytes) -> list[str]:
     return [hashlib.sha256(salt + str(int(i)).encode()).hexdigest() for i in _ids(ids, "ids")]
 
 
+def shared_rows(my_hashes: Sequence[str], their_hashes: Iterable[str]) -> np.ndarray:
+    """What each party runs on its own: its rows whose hash the other also sent, **in hash order**.
+
+    Sorting by hash is what lets both parties list the shared customers in the same order without
+    sending a single id: the same customer has the same hash on both sides.
+
+    >>> shared_rows(["c", "a", "b"], ["b", "c", "x"]).tolist()
+    [2, 0]
+    """
+    theirs = set(their_hashes)
+    mine = sorted((h, i) for i, h in enumerate(my_hashes) if h in theirs)
+    return np.array([i for _, i in mine], dtype=np.int64)
+
+
 def salted_hash_psi(
     ids_a: Iterable[int], ids_b: Iterable[int], *, salt: bytes
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The toy alignment: rows ``(rows_a, rows_b)`` with ``ids_a[rows_a] == ids_b[rows_b]``, in hash order.
+    """The toy alignment: rows ``(rows_a, rows_b)`` with ``ids_a[rows_a] == ids_b[rows_b]``.
 
-    Each party hashes its own ids with the shared ``salt`` and sends the hashes; each keeps the rows
-    whose hash the other also sent, sorted by hash so that both sides list the shared customers in
-    the same order without ever sending an id. **Not private:** see :func:`dictionary_attack`.
+    Each party hashes its own ids with the shared ``salt`` (:func:`hash_ids`) and sends the hashes;
+    each then keeps its rows whose hash the other also sent (:func:`shared_rows`). **Not private:**
+    see :func:`dictionary_attack` and :func:`is_customer`.
 
     >>> salted_hash_psi([7, 3, 9], [9, 8, 7], salt=b"s")
     (array([0, 2]), array([2, 0]))
     """
-    ha, hb = hash_ids(ids_a, salt), hash_ids(ids_b, salt)
-    where_b = {h: j for j, h in enumerate(hb)}
-    shared = sorted(h for h in ha if h in where_b)
-    where_a = {h: i for i, h in enumerate(ha)}
-    return (
-        np.array([where_a[h] for h in shared], dtype=np.int64),
-        np.array([where_b[h] for h in shared], dtype=np.int64),
-    )
+    hashes_a, hashes_b = hash_ids(ids_a, salt), hash_ids(ids_b, salt)  # each sends these to the other
+    return shared_rows(hashes_a, hashes_b), shared_rows(hashes_b, hashes_a)
 
 
 def dictionary_attack(received: Iterable[str], *, salt: bytes, id_space: int) -> np.ndarray:
