@@ -22,6 +22,23 @@ The instructor commands (exercise generator, notebook execution, slides, site) a
 package: they live in ``authoring/`` at the repository root and are run through ``kit.py``.
 
 Importing the package imports nothing heavy: ``import fedlearn_edu.aggregate`` needs numpy only.
+
+Arguments are checked in one place, ``_validation``: a wrong type is a ``TypeError``, a wrong value
+a ``ValueError``, each message names the argument and shows what it got; ``np.integer`` and
+``np.floating`` count as ``int`` and ``float``, ``bool`` never counts as a number.
+
+**One rule for randomness.**
+
+- Every function that draws random numbers takes ``seed=`` and touches no global random state.
+- A seed is a whole number >= 0, a ``numpy.random.Generator`` (used as it is, so successive calls
+  continue one stream), or ``None``. Anything else (``-1``, ``1.5``, ``"0"``, ``True``) is refused.
+- ``None`` means the same everywhere: fresh entropy from the operating system, a different result
+  on every run. It never means "some fixed seed".
+- The default is ``seed=0`` (same call, same answer, on every machine) -- except in code whose
+  purpose is privacy or security: DP noise (``privacy.dp``) and secure aggregation's keys and
+  polynomials (``privacy.secagg``) default to ``seed=None``, because noise or keys that anyone can
+  replay protect nobody. There, a seed makes a *teaching replay*, not a secure run.
+- Notebooks and tests always pass a seed, so every number they print repeats.
 """
 
 __version__ = "0.1.0"

@@ -14,6 +14,12 @@ the same error messages. A *model* is any of:
 - a numpy array                                                     -> same dtype and shape
 - a torch tensor (torch is only touched if you pass one)            -> same dtype, shape, device
 - a mapping of names to any of the above, e.g. a PyTorch ``state_dict`` -> same mapping type, keys, order
+- a list (or tuple) of numpy arrays or torch tensors, of any shapes: Flower's form of a model,
+  one array per layer (``ArrayRecord.to_numpy_ndarrays()``)        -> a list of the same kind
+
+Parameter names are the keys joined by dots (``fc.weight``); two keys that give the same name
+(``1`` and ``"1"``, or a nested ``{"a": {"b": ...}}`` beside a flat ``"a.b"``) are refused, never
+silently merged. In Flower's form the parameters are named by position: ``[0]``, ``[1]``, ...
 
 Integers: the average of integers is usually not an integer, so numbers, lists and integer numpy
 arrays come back as floats (``float64``). Integer and boolean *torch tensors* are different: in a
@@ -96,15 +102,39 @@ def _as_float_array(value: Any, kind: str, where: str) -> tuple[np.ndarray, Leaf
     return array.astype(np.float64), Leaf(kind, array.shape, dtype)
 
 
+def is_layer_list(model: Any) -> bool:
+    """Flower's form of a model: a non-empty list or tuple whose items are all arrays or tensors."""
+    return (
+        isinstance(model, (list, tuple))
+        and len(model) > 0
+        and all(kind_of(item) in (ARRAY, TENSOR) for item in model)
+    )
+
+
+def _child_name(prefix: str | None, key: Any, layer_list: bool) -> str:
+    if layer_list:
+        return f"[{key}]" if prefix is None else f"{prefix}[{key}]"
+    return str(key) if prefix is None else f"{prefix}.{key}"
+
+
 def _flatten(model: Any, client: int, prefix: str | None = None) -> dict[str | None, tuple[Any, str]]:
     """Map each parameter name (``None`` for a bare model) to ``(value, kind)``."""
-    if isinstance(model, Mapping):
+    layer_list = is_layer_list(model)
+    if isinstance(model, Mapping) or layer_list:
         if not model:
             raise ValueError(f"{_where(client, prefix)}: the model is an empty mapping, it has no parameters")
         out: dict[str | None, tuple[Any, str]] = {}
-        for key, value in model.items():
-            name = str(key) if prefix is None else f"{prefix}.{key}"
-            out.update(_flatten(value, client, name))
+        items = enumerate(model) if layer_list else model.items()
+        for key, value in items:
+            name = _child_name(prefix, key, layer_list)
+            inner = _flatten(value, client, name)
+            clash = [k for k in inner if k in out]
+            if clash:
+                raise ValueError(
+                    f"{_where(client, None)}: two parameters collide under the name {clash[0]!r} "
+                    f"(keys such as 1 and '1', or a nested dict beside a dotted name); rename one"
+                )
+            out.update(inner)
         return out
     kind = kind_of(model)
     if kind is None:
@@ -117,7 +147,11 @@ def _flatten(model: Any, client: int, prefix: str | None = None) -> dict[str | N
 
 
 def _model_kind(model: Any) -> str:
-    return "a dict of parameters" if isinstance(model, Mapping) else (kind_of(model) or type(model).__name__)
+    if isinstance(model, Mapping):
+        return "a dict of parameters"
+    if is_layer_list(model):
+        return "a list of arrays"
+    return kind_of(model) or type(model).__name__
 
 
 @dataclass
@@ -214,13 +248,16 @@ def _rebuild(template: Any, reduced: dict[str | None, np.ndarray], leaves: dict,
     if isinstance(template, Mapping):
         items = []
         for key, value in template.items():
-            name = str(key) if prefix is None else f"{prefix}.{key}"
+            name = _child_name(prefix, key, False)
             items.append((key, _rebuild(value, reduced, leaves, name)))
         out = type(template)(items) if type(template) is not dict else dict(items)
         metadata = getattr(template, "_metadata", None)  # PyTorch keeps module versions here
         if metadata is not None:
             out._metadata = metadata.copy()
         return out
+    if is_layer_list(template):
+        layers = [_rebuild(v, reduced, leaves, _child_name(prefix, i, True)) for i, v in enumerate(template)]
+        return type(template)(layers)
     return _restore_leaf(reduced[prefix], leaves[prefix])
 
 

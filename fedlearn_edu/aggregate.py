@@ -25,12 +25,13 @@ only: torch is used only when you pass torch tensors.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
 
 from fedlearn_edu._models import stack_models, unstack
+from fedlearn_edu._validation import check_count, check_real
 
 __all__ = [
     "clip_to_norm",
@@ -55,10 +56,14 @@ def normalise_weights(num_samples: Sequence[float], n_clients: int) -> np.ndarra
     >>> normalise_weights([10, 30], n_clients=2)
     array([0.25, 0.75])
     """
-    if isinstance(num_samples, (str, bytes)) or not hasattr(num_samples, "__len__"):
+    if (
+        isinstance(num_samples, (str, bytes, Mapping, set, frozenset))
+        or not (hasattr(num_samples, "__len__") and hasattr(num_samples, "__getitem__"))
+        or getattr(num_samples, "ndim", 1) != 1
+    ):
         raise TypeError(
-            "num_samples must be a list with one sample count per client, "
-            f"e.g. [120, 80, 40]; got {type(num_samples).__name__}"
+            "num_samples must be a list with one sample count per client, in the order of the models, "
+            f"e.g. [120, 80, 40]; got {type(num_samples).__name__} {num_samples!r:.60}"
         )
     if len(num_samples) != n_clients:
         raise ValueError(
@@ -69,24 +74,50 @@ def normalise_weights(num_samples: Sequence[float], n_clients: int) -> np.ndarra
     for k, n in enumerate(num_samples):
         if hasattr(n, "item") and getattr(n, "ndim", 0) == 0:
             n = n.item()  # numpy / torch scalars
+        name = f"num_samples[{k}] (client {k})"
         if isinstance(n, bool) or not isinstance(n, numbers.Real):
-            raise TypeError(f"num_samples[{k}] (client {k}) is {n!r}: a sample count must be a number")
+            raise TypeError(f"{name} is {n!r}: a sample count must be a number")
         if not np.isfinite(n):
-            raise ValueError(f"num_samples[{k}] (client {k}) is {n}: a sample count must be finite")
+            raise ValueError(f"{name} is {n}: a sample count must be finite")
         if n < 0:
-            raise ValueError(
-                f"num_samples[{k}] (client {k}) is {n}: a client cannot have a negative number of samples"
-            )
+            raise ValueError(f"{name} is {n}: a client cannot have a negative number of samples")
         if n != int(n):
             raise ValueError(
-                f"num_samples[{k}] (client {k}) is {n}: a sample count must be a whole number. "
+                f"{name} is {n}: a sample count must be a whole number. "
                 "(Weights like 0.25 belong in fedavg's result, not its input: pass the counts n_k.)"
             )
         counts.append(float(n))
-    total = float(np.sum(counts))
+    counts = np.asarray(counts)
+    with np.errstate(over="ignore"):
+        total = float(np.sum(counts))
     if total == 0:
         raise ValueError("num_samples are all zero: with no samples anywhere there is nothing to weight by")
-    return np.asarray(counts) / total
+    if not np.isfinite(total):  # counts near 1e308: their sum overflows, so divide by the largest first
+        counts = counts / counts.max()
+        total = float(np.sum(counts))
+    return counts / total
+
+
+def _mean(array: np.ndarray) -> np.ndarray:
+    """The mean over the client axis in float64, without overflow for values near the float64 limit."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = array.sum(axis=0)
+    if np.isfinite(total).all():
+        return total / array.shape[0]
+    return (array / array.shape[0]).sum(axis=0)
+
+
+def _safe_norm(flat: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """L2 norm(s) that neither overflow (values near 1e200) nor underflow (values near 1e-200)."""
+    with np.errstate(over="ignore", under="ignore"):
+        norm = np.linalg.norm(flat, axis=axis)
+    peak = np.max(np.abs(flat), axis=axis, initial=0.0)
+    risky = ~np.isfinite(norm) | ((norm < 1e-150) & (peak > 0))
+    if not np.any(risky):
+        return norm
+    scale = np.where(peak > 0, peak, 1.0)
+    safe = np.linalg.norm(flat / (scale if axis is None else np.expand_dims(scale, axis)), axis=axis) * scale
+    return np.where(risky, safe, norm) if axis is not None else float(safe)
 
 
 def _average(models: Sequence[Model], num_samples: Sequence[float] | None, weighted: bool) -> Model:
@@ -95,7 +126,7 @@ def _average(models: Sequence[Model], num_samples: Sequence[float] | None, weigh
     reduced = {}
     for key, array in stacked.arrays.items():
         if weights is None:
-            reduced[key] = array.sum(axis=0) / array.shape[0]
+            reduced[key] = _mean(array)
         else:
             reduced[key] = np.tensordot(weights, array, axes=1)
     return unstack(stacked, reduced)
@@ -134,15 +165,11 @@ def fedavg(models: Sequence[Model], num_samples: Sequence[float]) -> Model:
 
 def _count(value: object, name: str) -> int:
     """Check a number of clients given as a parameter (n_trim, n_byzantine, ...)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a whole number of clients, 0 or more; got {value!r}")
-    return int(value)
+    return check_count(value, name)
 
 
 def _positive(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 or value == np.inf:
-        raise ValueError(f"{name} must be a positive, finite number; got {value!r}")
-    return float(value)
+    return check_real(value, name, low=0, include_low=False)
 
 
 def _flat(arrays: dict) -> np.ndarray:
@@ -159,7 +186,15 @@ def coordinate_median(models: Sequence[Model]) -> Model:
     [1.2, 2.0]
     """
     stacked = stack_models(models)
-    return unstack(stacked, {key: np.median(a, axis=0) for key, a in stacked.arrays.items()})
+    return unstack(stacked, {key: _median(a) for key, a in stacked.arrays.items()})
+
+
+def _median(array: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        median = np.median(array, axis=0)
+    if np.isfinite(median).all():
+        return median
+    return 2 * np.median(array / 2, axis=0)  # halving is exact, and the middle pair no longer overflows
 
 
 def trimmed_mean(models: Sequence[Model], n_trim: int) -> Model:
@@ -175,7 +210,7 @@ def trimmed_mean(models: Sequence[Model], n_trim: int) -> Model:
     k = _count(n_trim, "n_trim")
     if 2 * k >= n:
         raise ValueError(f"n_trim={k} with {n} clients: cutting {k} from each end leaves nothing to average")
-    reduced = {key: np.sort(a, axis=0)[k : n - k].mean(axis=0) for key, a in stacked.arrays.items()}
+    reduced = {key: _mean(np.sort(a, axis=0)[k : n - k]) for key, a in stacked.arrays.items()}
     return unstack(stacked, reduced)
 
 
@@ -188,9 +223,20 @@ def _krum_scores(stacked, n_byzantine: int) -> np.ndarray:
             f"(Blanchard et al. 2017), so it can tolerate at most {max((n - 3) // 2, 0)} here"
         )
     flat = _flat(stacked.arrays)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = _neighbour_scores(flat, n - f - 2)
+    if np.isfinite(scores).all():
+        return scores
+    # Values near the float64 limit: rank on a rescaled copy (the order of the scores is the same).
+    peak = float(np.abs(flat).max())
+    with np.errstate(over="ignore"):
+        return _neighbour_scores(flat / peak, n - f - 2) * np.float64(peak) ** 2
+
+
+def _neighbour_scores(flat: np.ndarray, n_neighbours: int) -> np.ndarray:
     dist = np.stack([((flat - row) ** 2).sum(axis=1) for row in flat])
     np.fill_diagonal(dist, np.inf)  # a client is not its own neighbour
-    return np.sort(dist, axis=1)[:, : n - f - 2].sum(axis=1)
+    return np.sort(dist, axis=1)[:, :n_neighbours].sum(axis=1)
 
 
 def krum_scores(models: Sequence[Model], n_byzantine: int) -> np.ndarray:
@@ -214,16 +260,13 @@ def multi_krum(models: Sequence[Model], n_byzantine: int, n_selected: int) -> Mo
     """
     stacked = stack_models(models)
     n = stacked.n_clients
-    if (
-        isinstance(n_selected, bool)
-        or not isinstance(n_selected, numbers.Integral)
-        or not 1 <= n_selected <= n
-    ):
-        raise ValueError(
-            f"n_selected must be a whole number from 1 to the number of clients ({n}); got {n_selected!r}"
-        )
-    chosen = np.argsort(_krum_scores(stacked, n_byzantine), kind="stable")[:n_selected]
-    return unstack(stacked, {key: a[chosen].mean(axis=0) for key, a in stacked.arrays.items()})
+    n_selected = check_count(n_selected, "n_selected", minimum=1, maximum=n)
+    scores = _krum_scores(stacked, n_byzantine)
+    if not np.isfinite(scores).all():  # only the ranking matters; rank on the rescaled scores
+        peak = float(np.abs(_flat(stacked.arrays)).max())
+        scores = _neighbour_scores(_flat(stacked.arrays) / peak, n - int(n_byzantine) - 2)
+    chosen = np.argsort(scores, kind="stable")[:n_selected]
+    return unstack(stacked, {key: _mean(a[chosen]) for key, a in stacked.arrays.items()})
 
 
 def krum(models: Sequence[Model], n_byzantine: int) -> Model:
@@ -243,7 +286,7 @@ def model_norm(model: Model) -> float:
     >>> model_norm({"w": [3.0], "b": [4.0]})
     5.0
     """
-    return float(np.linalg.norm(_flat(stack_models([model]).arrays)))
+    return float(_safe_norm(_flat(stack_models([model]).arrays)))
 
 
 def clip_to_norm(model: Model, max_norm: float) -> Model:
@@ -254,9 +297,14 @@ def clip_to_norm(model: Model, max_norm: float) -> Model:
     """
     stacked = stack_models([model])
     limit = _positive(max_norm, "max_norm")
-    norm = float(np.linalg.norm(_flat(stacked.arrays)))
-    scale = min(1.0, limit / norm) if norm > 0 else 1.0
-    return unstack(stacked, {key: a[0] * scale for key, a in stacked.arrays.items()})
+    norm = float(_safe_norm(_flat(stacked.arrays)))
+    if not norm > limit:
+        return unstack(stacked, {key: a[0] * 1.0 for key, a in stacked.arrays.items()})
+    scale = limit / norm
+    if 1e-300 < scale:
+        return unstack(stacked, {key: a[0] * scale for key, a in stacked.arrays.items()})
+    # limit / norm would underflow: divide by the norm first (direction), then scale to the limit
+    return unstack(stacked, {key: (a[0] / norm) * limit for key, a in stacked.arrays.items()})
 
 
 def _updates_from(stacked, center: Model) -> tuple[dict, dict]:
@@ -295,7 +343,7 @@ def norm_clipped_mean(
     limit = _positive(max_norm, "max_norm")
     n = stacked.n_clients
     updates, centre = (stacked.arrays, None) if center is None else _updates_from(stacked, center)
-    norms = np.linalg.norm(_flat(updates), axis=1)
+    norms = _safe_norm(_flat(updates), axis=1)
     scale = np.where(norms > limit, limit / np.where(norms > 0, norms, 1.0), 1.0)
     weights = np.full(n, 1.0 / n) if num_samples is None else normalise_weights(num_samples, n)
     reduced = {key: np.tensordot(weights * scale, u, axes=1) for key, u in updates.items()}

@@ -30,6 +30,15 @@ from typing import Any
 import numpy as np
 
 from fedlearn_edu._models import stack_models, unstack
+from fedlearn_edu._validation import (
+    SeedLike,
+    check_count,
+    check_fraction,
+    check_indices,
+    check_partition,
+    check_real,
+    rng,
+)
 
 __all__ = [
     "ATTACKS",
@@ -53,8 +62,23 @@ TRIGGER_PIXELS = (54, 55, 62, 63)  # the bottom-right 2x2 corner of an 8x8 image
 
 
 def flip_labels(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """Label flipping: every label ``y`` becomes ``n_classes - 1 - y`` (a new array)."""
-    return (n_classes - 1 - np.asarray(labels)).astype(np.asarray(labels).dtype)
+    """Label flipping: every label ``y`` becomes ``n_classes - 1 - y`` (a new array).
+
+    >>> flip_labels(np.array([10]), n_classes=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: labels: 10 is outside the classes 0..9 (n_classes=10)
+    """
+    n_classes = check_count(n_classes, "n_classes", minimum=1)
+    array = np.asarray(labels)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"labels must be whole-number class labels; got dtype {array.dtype}")
+    outside = array[(array < 0) | (array >= n_classes)]
+    if outside.size:
+        raise ValueError(
+            f"labels: {outside.flat[0]} is outside the classes 0..{n_classes - 1} (n_classes={n_classes})"
+        )
+    return (n_classes - 1 - array).astype(array.dtype)
 
 
 def trigger_values(x_train: np.ndarray) -> np.ndarray:
@@ -69,20 +93,28 @@ def add_trigger(images: np.ndarray, values: np.ndarray) -> np.ndarray:
     [[1.0, 1.0], [1.0, 1.0]]
     """
     out = np.array(images, copy=True)
+    if out.ndim != 2 or out.shape[1] != 64:
+        raise ValueError(
+            f"images must hold one flattened 8x8 image (64 values) per row; got shape {out.shape}"
+        )
+    if np.shape(values) != (len(TRIGGER_PIXELS),):
+        raise ValueError(
+            f"values must give the trigger's {len(TRIGGER_PIXELS)} pixels; got shape {np.shape(values)}"
+        )
     out[:, TRIGGER_PIXELS] = np.asarray(values, dtype=out.dtype)
     return out
 
 
-def choose_attackers(n_clients: int, fraction: float, seed: int = 0) -> list[int]:
+def choose_attackers(n_clients: int, fraction: float, seed: SeedLike = 0) -> list[int]:
     """``round(fraction * n_clients)`` distinct clients, drawn at random (sorted).
 
     >>> choose_attackers(10, 0.3, seed=0)
     [5, 6, 9]
     """
-    if not 0 <= fraction < 1:
-        raise ValueError(f"the attacker fraction must be in [0, 1); got {fraction!r}")
+    n_clients = check_count(n_clients, "n_clients")
+    fraction = check_real(fraction, "fraction (of attackers)", low=0, high=1, include_high=False)
     n_bad = round(fraction * n_clients)
-    return sorted(np.random.default_rng(seed).choice(n_clients, size=n_bad, replace=False).tolist())
+    return sorted(rng(seed).choice(n_clients, size=n_bad, replace=False).tolist())
 
 
 def poison(
@@ -93,7 +125,7 @@ def poison(
     *,
     target: int = 0,
     fraction: float = 0.5,
-    seed: int = 0,
+    seed: SeedLike = 0,
 ) -> Any:
     """A copy of the data set in which the attackers' training examples are poisoned.
 
@@ -103,15 +135,20 @@ def poison(
     """
     if attack not in ATTACKS:
         raise ValueError(f"attack must be one of {', '.join(ATTACKS)}; got {attack!r}")
-    rows = np.concatenate([np.asarray(partitions[k], dtype=np.int64) for k in attackers] or [[]]).astype(
-        np.int64
-    )
+    parts = check_partition(partitions, len(data.x_train), "partitions")
+    attackers = check_indices(attackers, "attackers (client ids)", n=len(parts), unique=True)
+    fraction = check_fraction(fraction, "fraction")
+    if attack in ("label_flip", "backdoor") and not data.n_classes:
+        raise ValueError(f"attack={attack!r} needs a classification data set (data.n_classes is not set)")
+    if attack == "backdoor":
+        target = check_count(target, "target (class)", maximum=data.n_classes - 1)
+    generator = rng(seed)
+    rows = np.concatenate([parts[k] for k in attackers.tolist()] or [np.zeros(0, np.int64)]).astype(np.int64)
     x, y = data.x_train.copy(), data.y_train.copy()
     if attack == "label_flip":
         y[rows] = flip_labels(y[rows], data.n_classes)
     elif attack == "backdoor":
-        rng = np.random.default_rng(seed)
-        chosen = rows[rng.random(len(rows)) < fraction]
+        chosen = rows[generator.random(len(rows)) < fraction]
         x[chosen] = add_trigger(x[chosen], trigger_values(data.x_train))
         y[chosen] = target
     return dataclasses.replace(data, x_train=x, y_train=y)
@@ -123,6 +160,7 @@ def sign_flip(update: Any, scale: float = 1.0) -> Any:
     >>> sign_flip([0.5, -1.0], scale=4.0)
     [-2.0, 4.0]
     """
+    scale = check_real(scale, "scale")
     stacked = stack_models([update])
     return unstack(stacked, {key: -scale * a[0] for key, a in stacked.arrays.items()})
 

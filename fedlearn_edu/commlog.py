@@ -26,6 +26,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fedlearn_edu._validation import check_count
+
 __all__ = ["CommunicationLog", "Transfer"]
 
 _COLUMNS = ("round", "from", "to", "what", "tensors", "values", "bytes")
@@ -77,6 +79,14 @@ class CommunicationLog:
         self, round: int, sender: str, receiver: str, what: str, tensors: Mapping[str, Any]
     ) -> Transfer:
         """Write down one transfer of the named ``tensors`` (a ``state_dict`` for instance)."""
+        if not isinstance(tensors, Mapping):
+            raise TypeError(
+                f"tensors must be a mapping of names to tensors (a state_dict); got {type(tensors).__name__}"
+            )
+        round = check_count(round, "round")
+        for name, value in (("sender", sender), ("receiver", receiver), ("what", what)):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a string; got {value!r}")
         n_values = n_bytes = 0
         for value in tensors.values():
             n, b = _count(value)

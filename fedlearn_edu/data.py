@@ -31,6 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from fedlearn_edu._validation import SeedLike, check_count, check_fraction, check_real, rng
+from fedlearn_edu._validation import check_partition as _check_partition
+
 __all__ = [
     "Dataset",
     "bob_alice",
@@ -88,7 +91,7 @@ def _stratified_split(labels: np.ndarray, test_fraction: float, rng: np.random.G
     return is_test
 
 
-def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+def load_digits(test_fraction: float = 0.25, seed: SeedLike = 0) -> Dataset:
     """scikit-learn's 8x8 digits, split (same share of each digit in train and test) and standardised.
 
     Every pixel is shifted and scaled by the *train* mean and standard deviation (pixels that are
@@ -100,8 +103,8 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     >>> print(abs(round(float(digits.x_train.mean()), 6)), digits.y_train[:5])
     0.0 [6 9 5 0 8]
     """
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1 (exclusive); got {test_fraction}")
+    test_fraction = check_fraction(test_fraction, "test_fraction", closed=False)
+    generator = rng(seed)
     path = _digits_file()
     if path.exists():
         table = np.loadtxt(path, delimiter=",")
@@ -110,9 +113,14 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
         from sklearn.datasets import load_digits as sklearn_digits
 
         x, y = sklearn_digits(return_X_y=True)
-    rng = np.random.default_rng(seed)
-    is_test = _stratified_split(y, test_fraction, rng)
-    train_order = rng.permutation(np.flatnonzero(~is_test))  # shuffled: no hidden label order
+    is_test = _stratified_split(y, test_fraction, generator)
+    if not is_test.any() or is_test.all():
+        empty = "test" if not is_test.any() else "train"
+        raise ValueError(
+            f"test_fraction={test_fraction!r} leaves the {empty} set empty ({len(y)} examples, "
+            f"{len(np.unique(y))} classes): choose a fraction such as 0.25"
+        )
+    train_order = generator.permutation(np.flatnonzero(~is_test))  # shuffled: no hidden label order
     test_order = np.flatnonzero(is_test)
     mean = x[train_order].mean(axis=0)
     std = x[train_order].std(axis=0)
@@ -155,25 +163,44 @@ def bob_alice_federation() -> tuple[Dataset, list[np.ndarray]]:
 # --- partitions -------------------------------------------------------------------------------
 
 
-def _check_clients(n_samples: int, n_clients: int, per_client: int = 1) -> None:
-    if isinstance(n_clients, bool) or not isinstance(n_clients, (int, np.integer)) or n_clients < 1:
-        raise ValueError(f"n_clients must be a whole number >= 1; got {n_clients!r}")
+def _check_clients(n_samples: int, n_clients: int, per_client: int = 1) -> int:
+    n_clients = check_count(n_clients, "n_clients", minimum=1)
     if n_clients * per_client > n_samples:
         need = "example" if per_client == 1 else f"{per_client} examples"
         raise ValueError(
             f"{n_clients} clients but only {n_samples} examples: each client needs at least {need}. "
             "Use fewer clients (or allow empty clients where the partitioner offers min_size=0)."
         )
+    return n_clients
 
 
 def _labels(labels: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Class labels as a 1-D int64 array: whole numbers (floats such as 3.0 are accepted), no NaN."""
+    if labels is None or isinstance(labels, (str, bytes, dict, set)):
+        raise TypeError(f"labels must be an array with one class label per example; got {labels!r:.60}")
     array = np.asarray(labels)
     if array.ndim != 1:
         raise ValueError(f"labels must be a 1-D array with one label per example; got shape {array.shape}")
-    return array
+    if array.size == 0:
+        return array.astype(np.int64)
+    if array.dtype.kind == "f":
+        if np.isnan(array).any():
+            raise ValueError(
+                f"labels contain NaN (the first at index {int(np.flatnonzero(np.isnan(array))[0])}): "
+                "every example needs a class label; drop the unlabelled ones first"
+            )
+        if not (np.isfinite(array) & (array == np.round(array))).all():
+            bad = array[~(np.isfinite(array) & (array == np.round(array)))][0]
+            raise TypeError(f"labels must be whole-number class labels; got the value {bad!r}")
+        return array.astype(np.int64)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"labels must be whole-number class labels; got dtype {array.dtype}")
+    return array.astype(np.int64)
 
 
-def iid_partition(labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: int = 0) -> list[np.ndarray]:
+def iid_partition(
+    labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: SeedLike = 0
+) -> list[np.ndarray]:
     """Shuffle, then cut into ``n_clients`` parts whose sizes differ by at most one.
 
     Shuffling first matters: cutting a label-sorted set into pieces gives each client one label.
@@ -182,26 +209,26 @@ def iid_partition(labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: i
     [[2, 3, 4], [0, 1]]
     """
     labels = _labels(labels)
-    _check_clients(len(labels), n_clients)
-    order = np.random.default_rng(seed).permutation(len(labels))
+    n_clients = _check_clients(len(labels), n_clients)
+    order = rng(seed).permutation(len(labels))
     return [np.sort(part) for part in np.array_split(order, n_clients)]
 
 
-def _top_up(parts: list[np.ndarray], min_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+def _top_up(parts: list[np.ndarray], min_size: int, generator: np.random.Generator) -> list[np.ndarray]:
     """Give each client with fewer than ``min_size`` examples some taken at random from the largest."""
     for client in range(len(parts)):
         need = min_size - len(parts[client])
         if need <= 0:
             continue
         donor = int(np.argmax([len(p) for p in parts]))
-        moved = rng.choice(len(parts[donor]), size=need, replace=False)
+        moved = generator.choice(len(parts[donor]), size=need, replace=False)
         parts[client] = np.sort(np.concatenate([parts[client], parts[donor][moved]]))
         parts[donor] = np.delete(parts[donor], moved)
     return parts
 
 
 def dirichlet_partition(
-    labels: Sequence[int] | np.ndarray, n_clients: int, alpha: float, *, seed: int = 0, min_size: int = 1
+    labels: Sequence[int] | np.ndarray, n_clients: int, alpha: float, *, seed: SeedLike = 0, min_size: int = 1
 ) -> list[np.ndarray]:
     """Label skew: the examples of each label go to the clients in proportions ~ Dirichlet(alpha).
 
@@ -215,27 +242,30 @@ def dirichlet_partition(
     [0, 1, 2, 3, 4, 5]
     """
     labels = _labels(labels)
-    if not np.isfinite(alpha) or alpha <= 0:
+    try:
+        alpha = check_real(alpha, "alpha", low=0, include_low=False)
+    except ValueError as err:
         raise ValueError(
-            f"alpha must be a positive finite number (it is the Dirichlet concentration); got {alpha}. "
+            f"{err} (alpha is the Dirichlet concentration: a positive finite number). "
             "Small alpha (0.1) gives strong label skew, large alpha (100) is close to IID; "
             "for exactly IID use iid_partition."
-        )
-    _check_clients(len(labels), n_clients, max(min_size, 0))
-    rng = np.random.default_rng(seed)
+        ) from None
+    min_size = check_count(min_size, "min_size")
+    n_clients = _check_clients(len(labels), n_clients, min_size)
+    generator = rng(seed)
     parts: list[list[np.ndarray]] = [[] for _ in range(n_clients)]
     for label in np.unique(labels):
-        examples = rng.permutation(np.flatnonzero(labels == label))
-        shares = rng.dirichlet(np.full(n_clients, float(alpha)))
+        examples = generator.permutation(np.flatnonzero(labels == label))
+        shares = generator.dirichlet(np.full(n_clients, float(alpha)))
         cuts = np.round(np.cumsum(shares)[:-1] * len(examples)).astype(int)
         for client, chunk in enumerate(np.split(examples, cuts)):
             parts[client].append(chunk)
     merged = [np.sort(np.concatenate(chunks)) for chunks in parts]
-    return _top_up(merged, min_size, rng)
+    return _top_up(merged, min_size, generator)
 
 
 def shard_partition(
-    labels: Sequence[int] | np.ndarray, n_clients: int, shards_per_client: int = 2, *, seed: int = 0
+    labels: Sequence[int] | np.ndarray, n_clients: int, shards_per_client: int = 2, *, seed: SeedLike = 0
 ) -> list[np.ndarray]:
     """McMahan et al.'s pathological non-IID split: sort by label, cut into ``n_clients *
     shards_per_client`` shards of (almost) equal size, and deal each client ``shards_per_client``
@@ -246,21 +276,23 @@ def shard_partition(
     [[0], [1], [0], [1]]
     """
     labels = _labels(labels)
-    if isinstance(shards_per_client, bool) or int(shards_per_client) != shards_per_client:
-        raise ValueError(f"shards_per_client must be a whole number >= 1; got {shards_per_client!r}")
-    if shards_per_client < 1:
-        raise ValueError(f"shards_per_client must be a whole number >= 1; got {shards_per_client!r}")
-    _check_clients(len(labels), n_clients, shards_per_client)
-    rng = np.random.default_rng(seed)
-    shuffled = rng.permutation(len(labels))  # random order within each label ...
+    shards_per_client = check_count(shards_per_client, "shards_per_client", minimum=1)
+    n_clients = _check_clients(len(labels), n_clients, shards_per_client)
+    generator = rng(seed)
+    shuffled = generator.permutation(len(labels))  # random order within each label ...
     by_label = shuffled[np.argsort(labels[shuffled], kind="stable")]  # ... then sorted by label
     shards = np.array_split(by_label, n_clients * shards_per_client)
-    dealt = rng.permutation(len(shards)).reshape(n_clients, shards_per_client)
+    dealt = generator.permutation(len(shards)).reshape(n_clients, shards_per_client)
     return [np.sort(np.concatenate([shards[s] for s in row])) for row in dealt]
 
 
 def quantity_skew_partition(
-    labels: Sequence[int] | np.ndarray, n_clients: int, beta: float = 1.0, *, seed: int = 0, min_size: int = 1
+    labels: Sequence[int] | np.ndarray,
+    n_clients: int,
+    beta: float = 1.0,
+    *,
+    seed: SeedLike = 0,
+    min_size: int = 1,
 ) -> list[np.ndarray]:
     """Quantity skew: labels are IID, but client sizes are drawn from Dirichlet(beta) proportions.
 
@@ -271,14 +303,16 @@ def quantity_skew_partition(
     >>> sum(sizes), min(sizes) >= 1
     (100, True)
     """
-    labels = _labels(np.asarray(labels))
-    if not np.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be a positive finite number (Dirichlet concentration); got {beta}")
-    _check_clients(len(labels), n_clients, max(min_size, 0))
-    rng = np.random.default_rng(seed)
-    extra = rng.multinomial(len(labels) - n_clients * min_size, rng.dirichlet(np.full(n_clients, beta)))
+    labels = _labels(labels)
+    beta = check_real(beta, "beta", low=0, include_low=False)
+    min_size = check_count(min_size, "min_size")
+    n_clients = _check_clients(len(labels), n_clients, min_size)
+    generator = rng(seed)
+    extra = generator.multinomial(
+        len(labels) - n_clients * min_size, generator.dirichlet(np.full(n_clients, beta))
+    )
     cuts = np.cumsum(extra + min_size)[:-1]
-    return [np.sort(part) for part in np.split(rng.permutation(len(labels)), cuts)]
+    return [np.sort(part) for part in np.split(generator.permutation(len(labels)), cuts)]
 
 
 _PARTITIONERS = {
@@ -289,13 +323,19 @@ _PARTITIONERS = {
 }
 
 
-def partition(kind: str, labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: int = 0, **options):
+def partition(
+    kind: str, labels: Sequence[int] | np.ndarray, n_clients: int, *, seed: SeedLike = 0, **options
+):
     """Pick a partitioner by name: ``"iid"``, ``"dirichlet"`` (``alpha=``), ``"shards"``
     (``shards_per_client=``) or ``"quantity"`` (``beta=``).
 
     >>> len(partition("dirichlet", [0, 1] * 50, n_clients=5, alpha=0.5, seed=0))
     5
     """
+    if not isinstance(kind, str):
+        raise TypeError(
+            f"kind must be a partition's name, one of {', '.join(map(repr, _PARTITIONERS))}; got {kind!r}"
+        )
     if kind not in _PARTITIONERS:
         raise ValueError(f"unknown partition {kind!r}; choose one of {', '.join(map(repr, _PARTITIONERS))}")
     return _PARTITIONERS[kind](labels, n_clients, seed=seed, **options)
@@ -304,43 +344,15 @@ def partition(kind: str, labels: Sequence[int] | np.ndarray, n_clients: int, *, 
 def check_partition(parts: Sequence[Sequence[int]], n_samples: int) -> None:
     """Raise ``ValueError`` (saying where) unless ``parts`` cover ``0 .. n_samples-1`` exactly once.
 
+    (``TypeError`` if ``parts`` is not a list at all.) Empty clients are allowed.
+
     >>> check_partition([[0, 2], [1]], n_samples=3)
     >>> check_partition([[0, 2], [2]], n_samples=3)
     Traceback (most recent call last):
     ...
-    ValueError: example 2 is in client 0 and again in client 1; each example must belong to exactly one client
+    ValueError: partition: example 2 is in client 0 and again in client 1; each example must belong to exactly one client
     """
-    if (isinstance(parts, np.ndarray) and parts.ndim == 1) or not isinstance(parts, (Sequence, np.ndarray)):
-        raise ValueError("a partition is a list with one array of example indices per client")
-    owner = np.full(n_samples, -1)
-    for client, part in enumerate(parts):
-        part = np.asarray(part)
-        if part.size == 0:
-            part = part.astype(np.int64)  # an empty client is allowed
-        if part.ndim != 1 or (part.size and part.dtype.kind not in "iu"):
-            raise ValueError(
-                f"client {client}: expected a 1-D array of whole-number indices, got {part.dtype} "
-                f"of shape {part.shape}"
-            )
-        if part.size and (part.min() < 0 or part.max() >= n_samples):
-            bad = part[(part < 0) | (part >= n_samples)][0]
-            raise ValueError(f"client {client}: index {bad} is outside 0..{n_samples - 1}")
-        values, counts = np.unique(part, return_counts=True)
-        if (counts > 1).any():
-            raise ValueError(f"client {client} holds example {values[counts > 1][0]} more than once")
-        taken = values[owner[values] >= 0]
-        if taken.size:
-            raise ValueError(
-                f"example {taken[0]} is in client {owner[taken[0]]} and again in client {client}; "
-                "each example must belong to exactly one client"
-            )
-        owner[values] = client
-    if (owner < 0).any():
-        missing = np.flatnonzero(owner < 0)
-        raise ValueError(
-            f"{missing.size} example(s) belong to no client (the first is {missing[0]}): "
-            "a partition must cover the whole train set"
-        )
+    _check_partition(parts, n_samples, "partition")
 
 
 def label_counts(parts: Sequence[Sequence[int]], labels: np.ndarray, n_classes: int | None = None):
@@ -350,5 +362,7 @@ def label_counts(parts: Sequence[Sequence[int]], labels: np.ndarray, n_classes: 
     [[1, 1], [0, 1]]
     """
     labels = _labels(labels)
-    n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"labels must be class numbers 0, 1, 2, ...; got {labels.min()}")
+    n_classes = int(labels.max()) + 1 if n_classes is None else check_count(n_classes, "n_classes")
     return np.stack([np.bincount(labels[np.asarray(p, int)], minlength=n_classes) for p in parts])

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from fedlearn_edu._validation import check_count, check_real, check_seed
 from fedlearn_edu.commlog import CommunicationLog
 
 __all__ = ["LOSSES", "PrivacyError", "VirtualWorker"]  # and train_two_workers, see the end
@@ -88,10 +88,10 @@ def _as_data(value: Any, name: str, worker: str, labels: bool = False) -> torch.
 
 
 def _check_number(value: Any, name: str, *, integer: bool = False) -> None:
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or value < 0:
-        what = "a whole number, 0 or more" if integer else "a finite number, 0 or more"
-        raise ValueError(f"{name} must be {what}; got {value!r}")
+    if integer:
+        check_count(value, name)
+    else:
+        check_real(value, name, low=0)
 
 
 class VirtualWorker:
@@ -193,8 +193,7 @@ class VirtualWorker:
         _check_number(epochs, "epochs", integer=True)
         if batch_size is None:
             return [None] * epochs
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"batch_size must be a whole number, 1 or more (or None); got {batch_size!r}")
+        batch_size = check_count(batch_size, "batch_size (or None)", minimum=1)
         rng = np.random.default_rng(seed)
         n, batches = self.num_samples, []
         for _ in range(epochs):
@@ -231,6 +230,7 @@ class VirtualWorker:
         taken): a number a client may report along with its update, as Flower's clients do.
         """
         _check_number(lr, "lr")
+        check_seed(seed)
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {loss!r}")
         x, y = self.__data

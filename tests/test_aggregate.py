@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from fedlearn_edu import aggregate as agg
 from fedlearn_edu.aggregate import fedavg, federated_mean, normalise_weights
 
 ARTICLE = [[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, 0.5]]
@@ -217,3 +218,67 @@ def test_import_aggregate_does_not_import_torch():
 def test_torch_inputs_work_when_torch_is_imported_later():
     # the module was imported before torch in the test above's fresh process; here both are loaded
     assert torch.allclose(federated_mean([torch.ones(2), torch.zeros(2)]), torch.full((2,), 0.5))
+
+
+# --- Flower's form of a model: a list of arrays, one per layer, of different shapes --------------------
+
+
+def _flower_clients(n=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return [[rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(1,))] for _ in range(n)]
+
+
+def _as_dict(model):
+    return {f"layer{i}": a for i, a in enumerate(model)}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        agg.federated_mean,
+        lambda m: agg.fedavg(m, [1, 2, 3, 4, 5]),
+        agg.coordinate_median,
+        lambda m: agg.trimmed_mean(m, n_trim=1),
+        lambda m: agg.krum(m, n_byzantine=1),
+        lambda m: agg.multi_krum(m, n_byzantine=1, n_selected=3),
+        lambda m: agg.norm_clipped_mean(m, max_norm=1.0, center=m[0]),
+    ],
+    ids=["mean", "fedavg", "median", "trimmed", "krum", "multi-krum", "norm-clipped"],
+)
+def test_aggregators_accept_flowers_list_of_arrays(rule):
+    clients = _flower_clients()
+    result = rule(clients)
+    assert isinstance(result, list) and len(result) == 3
+    assert [r.shape for r in result] == [(3, 2), (2,), (1,)]
+    expected = rule([_as_dict(c) for c in clients])  # the same maths on the dict form
+    for i, layer in enumerate(result):
+        np.testing.assert_array_equal(layer, expected[f"layer{i}"])
+
+
+def test_flower_form_keeps_dtype_and_tensors():
+    import torch
+
+    f32 = [
+        [np.ones((2, 2), np.float32), np.zeros(3, np.float32)],
+        [np.zeros((2, 2), np.float32), np.ones(3, np.float32)],
+    ]
+    out = agg.federated_mean(f32)
+    assert [a.dtype for a in out] == [np.float32, np.float32] and out[0].tolist() == [[0.5, 0.5]] * 2
+    tensors = [[torch.ones(2, 2), torch.zeros(3)], [torch.zeros(2, 2), torch.ones(3)]]
+    out = agg.fedavg(tensors, [1, 3])
+    assert all(isinstance(t, torch.Tensor) for t in out) and out[1].tolist() == [0.75] * 3
+    assert agg.model_norm([np.array([3.0]), np.array([[4.0]])]) == 5.0
+    clipped = agg.clip_to_norm([np.array([3.0]), np.array([[4.0]])], max_norm=1.0)
+    np.testing.assert_allclose(clipped[0], [0.6]) and np.testing.assert_allclose(clipped[1], [[0.8]])
+    assert [c.shape for c in clipped] == [(1,), (1, 1)]
+
+
+def test_flower_form_errors_name_the_layer():
+    clients = _flower_clients(2)
+    clients[1][1] = np.zeros(4)
+    with pytest.raises(
+        ValueError, match=r"client 1, parameter '\[1\]': shape \(4,\) but client 0 has \(2,\)"
+    ):
+        agg.federated_mean(clients)
+    with pytest.raises(ValueError, match=r"client 1 has no parameter '\[2\]'"):
+        agg.federated_mean([_flower_clients(1)[0], _flower_clients(1)[0][:2]])

@@ -46,7 +46,7 @@ def test_choose_attackers():
     assert len(choose_attackers(20, 0.2, seed=1)) == 4
     assert choose_attackers(20, 0.2, seed=1) == choose_attackers(20, 0.2, seed=1)
     assert choose_attackers(20, 0.0) == []
-    with pytest.raises(ValueError, match="attacker fraction must be in"):
+    with pytest.raises(ValueError, match=r"fraction \(of attackers\) must be a finite number >= 0 and < 1"):
         choose_attackers(10, 1.0)
 
 

@@ -78,9 +78,12 @@ def test_noise_for_epsilon_is_the_smallest_that_fits():
     ("call", "message"),
     [
         (lambda: epsilon(-1.0, 0.1, 10, 1e-5), "noise_multiplier"),
-        (lambda: epsilon(1.0, 1.5, 10, 1e-5), "sample_rate q must be a probability"),
-        (lambda: epsilon(1.0, 0.1, 2.5, 1e-5), "rounds must be a whole number"),
-        (lambda: epsilon(1.0, 0.1, 10, 0.0), "delta must be in (0, 1)"),
+        (
+            lambda: epsilon(1.0, 1.5, 10, 1e-5),
+            "sample_rate q (clients per round / all clients) must be a finite number >= 0 and <= 1",
+        ),
+        (lambda: epsilon(1.0, 0.1, -1, 1e-5), "rounds must be a whole number"),
+        (lambda: epsilon(1.0, 0.1, 10, 0.0), "delta must be a finite number > 0 and < 1"),
         (lambda: rdp_subsampled_gaussian(1.0, 0.1, orders=[0.5]), "orders must be numbers in (1, 1024]"),
         (lambda: noise_for_epsilon(0.0, 0.1, 10, 1e-5), "target_epsilon must be a number > 0"),
     ],
@@ -111,3 +114,27 @@ def test_accountant_needs_no_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "7.8993"
+
+
+@pytest.mark.timeout(20)
+def test_the_accountant_at_its_edges_answers_at_once():
+    # Infinite noise reveals nothing; no noise (or so little that sigma**2 underflows) protects nothing.
+    assert epsilon(math.inf, 0.1, 10, 1e-5) == 0.0
+    assert epsilon(1e-300, 0.1, 10, 1e-5) == math.inf
+    assert 1e100 < epsilon(1e-60, 0.1, 10, 1e-5) < math.inf
+    # Huge noise: the bound stops improving (what is left is the RDP-to-DP conversion), never overflows.
+    assert epsilon(1e300, 0.1, 10, 1e-5) == epsilon(1e50, 0.1, 10, 1e-5) < 0.02
+    assert epsilon(1e300, 0.1, 10, 1e-5) <= epsilon(1e3, 0.1, 10, 1e-5)
+    # Extreme sampling rates, rounds and delta stay finite and ordered.
+    assert 0 < epsilon(1.0, 1e-12, 10, 1e-5) < epsilon(1.0, 0.1, 10, 1e-5) < epsilon(1.0, 1.0, 10, 1e-5)
+    assert epsilon(1.0, 1 - 1e-12, 10, 1e-5) == pytest.approx(epsilon(1.0, 1.0, 10, 1e-5), rel=1e-9)
+    assert epsilon(1.0, 0.1, 10, 1e-300) > epsilon(1.0, 0.1, 10, 1e-5)
+    assert math.isfinite(epsilon(1.0, 0.1, 10**9, 1e-5))
+    # The inverse: no limit needs no noise; an unreachable limit says so.
+    assert noise_for_epsilon(math.inf, 0.1, 10, 1e-5) == 0.0
+    assert noise_for_epsilon(1.0, 0.0, 10, 1e-5) == 0.0 and noise_for_epsilon(1.0, 0.1, 0, 1e-5) == 0.0
+    with pytest.raises(ValueError, match="no noise multiplier up to 1e4"):
+        noise_for_epsilon(1e-6, 0.1, 10, 1e-5)
+    for bad in (math.nan, -1.0):
+        with pytest.raises(ValueError, match="noise_multiplier"):
+            epsilon(bad, 0.1, 10, 1e-5)

@@ -59,16 +59,16 @@ def test_poisson_sampling_rate():
 def test_add_gaussian_noise():
     noisy = add_gaussian_noise(np.zeros(10000), std=0.5, seed=3)
     assert np.std(noisy) == pytest.approx(0.5, rel=0.03)
-    with pytest.raises(ValueError, match="std must be a number >= 0"):
+    with pytest.raises(ValueError, match="std must be a finite number >= 0"):
         add_gaussian_noise([1.0], std=-1)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"clip_norm": 0.0}, "clip_norm (C) must be a positive"),
-        ({"noise_multiplier": -0.5}, "noise_multiplier (sigma) must be a number >= 0"),
-        ({"expected_clients": 0}, "expected_clients (q N) must be a number > 0"),
+        ({"clip_norm": 0.0}, "clip_norm (C) must be a finite number > 0"),
+        ({"noise_multiplier": -0.5}, "noise_multiplier (sigma) must be a finite number >= 0"),
+        ({"expected_clients": 0}, "expected_clients (q N) must be a finite number > 0"),
     ],
 )
 def test_errors(kwargs, message):

@@ -74,7 +74,7 @@ def test_without_recovery_a_dropout_leaves_garbage():
 def test_too_many_dropouts_cannot_be_recovered():
     with pytest.raises(ValueError, match="only 2 clients survived; rebuilding keys needs threshold=3"):
         secure_sum([np.zeros(2)] * 5, dropped=[0, 1, 2])
-    with pytest.raises(ValueError, match="dropped client 7 is not a client index"):
+    with pytest.raises(ValueError, match=r"dropped: index 7 is outside 0\.\.2"):
         secure_sum([np.zeros(2)] * 3, dropped=[7])
 
 
@@ -96,3 +96,77 @@ def test_encode_refuses_what_does_not_fit():
         encode(np.array([1e30]))
     with pytest.raises(ValueError, match="too large"):
         encode(np.array([np.nan]))
+
+
+# --- The honest-but-curious server ------------------------------------------------------------------
+#
+# It sees the public keys, every masked update and the survivors' shares of dropped clients; a
+# colluding client may hand it one more share. The bug this guards against: Shamir polynomials
+# seeded with ``[seed or 0, i]`` were predictable, so one share was enough to rebuild a client's key.
+
+
+def _key_from_one_share(client: int, share: tuple[int, int], threshold: int) -> int:
+    """The attack on predictable polynomials: subtract the guessable coefficients from one share."""
+    from fedlearn_edu.privacy.secagg import PRIME
+
+    guessed = np.random.default_rng([0, client]).integers(0, PRIME, size=threshold - 1)
+    x, y = share
+    return (y - sum(int(c) * pow(x, k + 1, PRIME) for k, c in enumerate(guessed))) % PRIME
+
+
+def _unmask(result, client: int, key: int, others=None) -> np.ndarray:
+    size = result.masked[client].size
+    return decode(result.masked[client] - mask_for(client, key, result.publics, size, others=others))
+
+
+def _curious_server(result, updates, threshold):
+    """For each surviving client: try to unmask its update from one share. Returns who leaked."""
+    from fedlearn_edu.privacy.secagg import GENERATOR, PRIME
+
+    leaked = []
+    for i in result.masked:
+        helper = (i + 1) % len(updates)  # a colluding client hands over its share of i's key
+        key = _key_from_one_share(i, result.shares[i][helper], threshold)
+        if pow(GENERATOR, key, PRIME) == result.publics[i] or np.allclose(
+            _unmask(result, i, key), updates[i], atol=1e-6
+        ):
+            leaked.append(i)
+    return leaked
+
+
+def test_curious_server_with_one_share_learns_no_single_update():
+    rng = np.random.default_rng(7)
+    updates = [rng.normal(size=6) for _ in range(5)]
+    result = secure_sum(updates, dropped=[2], threshold=3)  # seed=None: keys and polynomials from the OS
+    assert _curious_server(result, updates, threshold=3) == []
+    for i, masked in result.masked.items():  # what it sees on its own is noise, too
+        assert not np.allclose(decode(masked), updates[i], atol=1e-3)
+    np.testing.assert_allclose(result.total, sum(u for k, u in enumerate(updates) if k != 2), atol=1e-6)
+
+
+def test_the_attack_works_on_a_seeded_replay():
+    # The attacker above is real: on a replay (seed=0, polynomials from [0, i]) it unmasks everyone.
+    rng = np.random.default_rng(7)
+    updates = [rng.normal(size=6) for _ in range(5)]
+    result = secure_sum(updates, dropped=[2], threshold=3, seed=0)
+    assert _curious_server(result, updates, threshold=3) == [0, 1, 3, 4]
+
+
+def test_threshold_shares_reveal_only_a_dropped_clients_masks():
+    from fedlearn_edu.privacy.secagg import GENERATOR, PRIME
+
+    rng = np.random.default_rng(8)
+    updates = [rng.normal(size=6) for _ in range(5)]
+    result = secure_sum(updates, dropped=[2], threshold=3)
+    survivors = sorted(result.masked)
+    key = recover_secret([result.shares[2][j] for j in survivors[:3]])  # what the protocol gives it
+    assert key == result.recovered[2] and pow(GENERATOR, key, PRIME) == result.publics[2]
+    for i in survivors:  # removing the dropped client's masks leaves the survivors' pairwise masks
+        stripped = decode(
+            result.masked[i] + mask_for(2, key, result.publics, 6, others=[i])
+        )  # i's mask with 2, cancelled
+        assert not np.allclose(stripped, updates[i], atol=1e-3)
+    # ... and fewer than threshold shares of a survivor's key give a wrong key.
+    for i in survivors:
+        partial = recover_secret([result.shares[i][j] for j in survivors if j != i][:2])
+        assert pow(GENERATOR, partial, PRIME) != result.publics[i]

@@ -183,7 +183,7 @@ def test_a_state_dict_needs_an_architecture():
         ({"lr": 0.1, "steps": 2, "batch_size": 1}, "full-batch"),
         ({"lr": -0.1, "steps": 2}, "lr must be"),
         ({"lr": float("nan"), "steps": 2}, "lr must be"),
-        ({"lr": 0.1, "steps": 1.5}, "steps must be"),
+        ({"lr": 0.1, "steps": -1}, "steps must be"),
         ({"lr": 0.1, "epochs": 1, "batch_size": 0}, "batch_size"),
         ({"lr": 0.1, "steps": 1, "loss": "mse"}, "loss must be one of"),
         ({"lr": 0.1, "steps": 1, "loss": "cross_entropy"}, "integer class labels"),
@@ -192,6 +192,11 @@ def test_a_state_dict_needs_an_architecture():
 def test_train_arguments_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         _worker().train(nn.Linear(3, 1), **kwargs)
+
+
+def test_train_argument_types_are_checked():
+    with pytest.raises(TypeError, match="steps must be a whole number"):
+        _worker().train(nn.Linear(3, 1), lr=0.1, steps=1.5)
 
 
 def test_a_target_that_would_broadcast_is_refused():

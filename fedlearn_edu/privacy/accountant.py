@@ -24,32 +24,24 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 
 import numpy as np
+
+from fedlearn_edu._validation import check_count, check_fraction, check_real
 
 __all__ = ["ORDERS", "epsilon", "epsilon_from_rdp", "noise_for_epsilon", "rdp_subsampled_gaussian"]
 
 # opacus's default orders, extended to 256 so that large noise multipliers find their best order.
 ORDERS = np.array([1 + x / 10 for x in range(1, 100)] + list(range(12, 257)), dtype=np.float64)
+_SIGMA_MIN, _SIGMA_MAX = 1e-100, 1e50  # the range in which the formulas below stay finite
 _LOG_FACTORIAL = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, 1025)))])
 
 
-def _check(noise_multiplier: float, sample_rate: float) -> None:
-    if (
-        isinstance(noise_multiplier, bool)
-        or not isinstance(noise_multiplier, numbers.Real)
-        or not noise_multiplier >= 0
-    ):
-        raise ValueError(f"noise_multiplier (sigma) must be a number >= 0; got {noise_multiplier!r}")
-    if (
-        isinstance(sample_rate, bool)
-        or not isinstance(sample_rate, numbers.Real)
-        or not 0 <= sample_rate <= 1
-    ):
-        raise ValueError(
-            f"sample_rate q must be a probability in [0, 1] (clients per round / all clients); got {sample_rate!r}"
-        )
+def _check(noise_multiplier: float, sample_rate: float) -> tuple[float, float]:
+    """sigma >= 0 (``inf`` allowed: infinite noise reveals nothing) and q in [0, 1]; never NaN."""
+    sigma = check_real(noise_multiplier, "noise_multiplier (sigma)", low=0, finite=False)
+    q = check_fraction(sample_rate, "sample_rate q (clients per round / all clients)")
+    return sigma, q
 
 
 def _logsumexp(terms: np.ndarray, signs: np.ndarray | None = None) -> float:
@@ -79,7 +71,10 @@ def _log_ndtr(x: float) -> float:
     if x > -30:
         return math.log(0.5 * math.erfc(-x / math.sqrt(2)))
     # Mills ratio: P(Z <= x) = phi(x) / |x| * (1 - 1/x^2 + 3/x^4 - 15/x^6 + ...), |x| >= 30
-    series = 1 - 1 / x**2 + 3 / x**4 - 15 / x**6 + 105 / x**8
+    if x > -1e30:
+        series = 1 - 1 / x**2 + 3 / x**4 - 15 / x**6 + 105 / x**8
+    else:  # x**8 would overflow; the series is 1 to double precision anyway
+        series = 1.0
     return -x * x / 2 - math.log(-x) - 0.5 * math.log(2 * math.pi) + math.log(series)
 
 
@@ -110,15 +105,17 @@ def rdp_subsampled_gaussian(noise_multiplier: float, sample_rate: float, orders=
     >>> rdp_subsampled_gaussian(2.0, 1.0, orders=[1.5, 3]).tolist()
     [0.1875, 0.375]
     """
-    _check(noise_multiplier, sample_rate)
+    sigma, q = _check(noise_multiplier, sample_rate)
     orders = np.asarray(orders, dtype=np.float64).reshape(-1)
     if not (orders > 1).all() or not (orders <= 1024).all():
-        raise ValueError("orders must be numbers in (1, 1024]")
-    q, sigma = float(sample_rate), float(noise_multiplier)
-    if q == 0:
+        raise ValueError(
+            f"orders must be numbers in (1, 1024]; got {orders[~((orders > 1) & (orders <= 1024))][:3]}"
+        )
+    if q == 0 or sigma == np.inf:  # nobody sampled, or infinite noise: nothing is revealed
         return np.zeros(len(orders))
-    if sigma == 0:
+    if sigma < _SIGMA_MIN:  # no noise, or so little that sigma**2 underflows: no privacy
         return np.full(len(orders), np.inf)
+    sigma = min(sigma, _SIGMA_MAX)  # beyond 1e50 the bound no longer changes (and sigma**2 would overflow)
     if q == 1:
         return orders / (2 * sigma**2)
     return np.array([_log_a(q, sigma, a) for a in orders.tolist()]) / (orders - 1)
@@ -136,10 +133,10 @@ def _log_a(q: float, sigma: float, alpha: float) -> float:
 
 def epsilon_from_rdp(rdp: np.ndarray, delta: float, orders=ORDERS) -> tuple[float, float]:
     """Convert a Renyi-DP curve to (epsilon, delta)-DP; returns epsilon and the best order."""
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not 0 < delta < 1:
-        raise ValueError(
-            f"delta must be in (0, 1), usually well below 1 / (number of clients); got {delta!r}"
-        )
+    try:
+        check_real(delta, "delta", low=0, high=1, include_low=False, include_high=False)
+    except ValueError as err:
+        raise ValueError(f"{err}; delta is usually well below 1 / (number of clients)") from None
     orders, rdp = np.asarray(orders, dtype=np.float64), np.asarray(rdp, dtype=np.float64)
     if (rdp == 0).all():  # nothing was revealed (no rounds, or nobody ever sampled)
         return 0.0, math.nan
@@ -156,9 +153,10 @@ def epsilon(noise_multiplier: float, sample_rate: float, rounds: int, delta: flo
 
     >>> epsilon(0.0, 0.1, 10, 1e-5)  # no noise, no privacy
     inf
+    >>> epsilon(float("inf"), 0.1, 10, 1e-5)  # infinite noise: nothing revealed
+    0.0
     """
-    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 0:
-        raise ValueError(f"rounds must be a whole number >= 0; got {rounds!r}")
+    check_count(rounds, "rounds")
     rdp = rdp_subsampled_gaussian(noise_multiplier, sample_rate)
     return epsilon_from_rdp(rounds * rdp if rounds else np.zeros_like(rdp), delta)[0]
 
@@ -169,13 +167,15 @@ def noise_for_epsilon(target_epsilon: float, sample_rate: float, rounds: int, de
     >>> sigma = noise_for_epsilon(8.0, sample_rate=0.1, rounds=100, delta=1e-5)
     >>> round(sigma, 2), epsilon(sigma, 0.1, 100, 1e-5) <= 8.0
     (1.0, True)
+
+    With no limit (``target_epsilon=inf``) no noise is needed: the answer is 0.
     """
-    if (
-        isinstance(target_epsilon, bool)
-        or not isinstance(target_epsilon, numbers.Real)
-        or not target_epsilon > 0
-    ):
-        raise ValueError(f"target_epsilon must be a number > 0; got {target_epsilon!r}")
+    target_epsilon = check_real(target_epsilon, "target_epsilon", low=0, include_low=False, finite=False)
+    _check(1.0, sample_rate)
+    check_count(rounds, "rounds")
+    epsilon_from_rdp(np.zeros(1), delta, orders=[2.0])  # checks delta before any work
+    if target_epsilon == math.inf or epsilon(0.0, sample_rate, rounds, delta) <= target_epsilon:
+        return 0.0
     low, high = 0.0, 1.0
     while epsilon(high, sample_rate, rounds, delta) > target_epsilon:
         low, high = high, 2 * high

@@ -15,17 +15,21 @@ Each client is then protected by noise as large as anything it could contribute;
 :mod:`~fedlearn_edu.privacy.accountant` turns ``sigma``, ``q`` and the number of rounds into
 ``(epsilon, delta)``. Every client counts the same here (McMahan et al. also allow bounded
 weights). Works on every model kind :mod:`fedlearn_edu.aggregate` accepts; numpy only.
+
+Randomness (the package rule): every function here that draws takes ``seed=``. Unlike the rest of
+the kit, the default here is ``seed=None`` -- fresh entropy from the operating system -- because
+noise that anyone can replay protects nobody; lessons and tests pass a seed to replay a run.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import TypeVar
 
 import numpy as np
 
 from fedlearn_edu._models import stack_models, unstack
+from fedlearn_edu._validation import check_count, check_fraction, check_real, check_seed, rng
 from fedlearn_edu.aggregate import clip_to_norm, norm_clipped_mean
 
 __all__ = [
@@ -41,7 +45,7 @@ Model = TypeVar("Model")
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return rng(seed)
 
 
 def poisson_sample(
@@ -52,8 +56,8 @@ def poisson_sample(
     >>> poisson_sample(10, 0.3, seed=0)
     [1, 2, 3]
     """
-    if not 0 <= sample_rate <= 1:
-        raise ValueError(f"sample_rate must be a probability in [0, 1]; got {sample_rate!r}")
+    n_clients = check_count(n_clients, "n_clients")
+    sample_rate = check_fraction(sample_rate, "sample_rate")
     return np.flatnonzero(_rng(seed).random(n_clients) < sample_rate).tolist()
 
 
@@ -63,12 +67,12 @@ def add_gaussian_noise(model: Model, std: float, seed: int | np.random.Generator
     >>> add_gaussian_noise([1.0, 2.0], std=0.0)
     [1.0, 2.0]
     """
-    if isinstance(std, bool) or not isinstance(std, numbers.Real) or not std >= 0:
-        raise ValueError(f"std must be a number >= 0; got {std!r}")
-    rng = _rng(seed)
+    std = check_real(std, "std", low=0)
+    generator = _rng(seed)
     stacked = stack_models([model])
     return unstack(
-        stacked, {key: a[0] + std * rng.standard_normal(a.shape[1:]) for key, a in stacked.arrays.items()}
+        stacked,
+        {key: a[0] + std * generator.standard_normal(a.shape[1:]) for key, a in stacked.arrays.items()},
     )
 
 
@@ -89,20 +93,10 @@ def dp_fedavg_step(
     ...                noise_multiplier=0.0, expected_clients=2)
     [0.1, 0.2]
     """
-    if (
-        isinstance(expected_clients, bool)
-        or not isinstance(expected_clients, numbers.Real)
-        or not expected_clients > 0
-    ):
-        raise ValueError(f"expected_clients (q N) must be a number > 0; got {expected_clients!r}")
-    if (
-        isinstance(noise_multiplier, bool)
-        or not isinstance(noise_multiplier, numbers.Real)
-        or noise_multiplier < 0
-    ):
-        raise ValueError(f"noise_multiplier (sigma) must be a number >= 0; got {noise_multiplier!r}")
-    if isinstance(clip_norm, bool) or not isinstance(clip_norm, numbers.Real) or not 0 < clip_norm < np.inf:
-        raise ValueError(f"clip_norm (C) must be a positive, finite number; got {clip_norm!r}")
+    expected_clients = check_real(expected_clients, "expected_clients (q N)", low=0, include_low=False)
+    noise_multiplier = check_real(noise_multiplier, "noise_multiplier (sigma)", low=0)
+    clip_norm = check_real(clip_norm, "clip_norm (C)", low=0, include_low=False)
+    check_seed(seed)
     rng = _rng(seed)
     if len(client_models) == 0:  # nobody sampled this round: the noise still goes out
         total = stack_models([global_model])
@@ -137,6 +131,9 @@ class DPServer:
         sample_rate: float,
         seed: int | np.random.Generator | None = None,
     ):
+        check_real(clip_norm, "clip_norm (C)", low=0, include_low=False)
+        check_real(noise_multiplier, "noise_multiplier (sigma)", low=0)
+        check_fraction(sample_rate, "sample_rate")
         self.state, self.rng = initial, _rng(seed)
         self.clip_norm, self.noise_multiplier, self.sample_rate = clip_norm, noise_multiplier, sample_rate
         self.participants: list[list[int]] = []
@@ -170,6 +167,12 @@ def run_dp_fedavg(
     (epsilon, delta) spent (``inf`` without noise). ``history.sampled[r]`` are the clients kept."""
     from fedlearn_edu.privacy.accountant import epsilon
     from fedlearn_edu.simulation import run_fedavg
+
+    check_count(rounds, "rounds")
+    check_fraction(sample_rate, "sample_rate")
+    check_real(clip_norm, "clip_norm (C)", low=0, include_low=False)
+    check_real(noise_multiplier, "noise_multiplier (sigma)", low=0)
+    check_real(delta, "delta", low=0, high=1, include_low=False, include_high=False)
 
     state = {key: value.detach().clone() for key, value in model.state_dict().items()}
     server = DPServer(state, clip_norm, noise_multiplier, sample_rate, seed=np.random.default_rng([seed, 1]))

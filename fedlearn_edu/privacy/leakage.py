@@ -25,6 +25,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from fedlearn_edu._validation import SeedLike, check_count, check_real, check_seed
+
 __all__ = [
     "Reconstruction",
     "infer_label",
@@ -38,29 +40,67 @@ __all__ = [
 Gradient = dict[str, torch.Tensor]
 
 
-def leaky_model(n_inputs: int = 64, hidden: int = 32, n_classes: int = 10, seed: int = 0) -> nn.Module:
+def leaky_model(n_inputs: int = 64, hidden: int = 32, n_classes: int = 10, seed: SeedLike = 0) -> nn.Module:
     """A small MLP (input -> sigmoid hidden layer -> class scores), in float64 for precise matching.
 
     DLG needs a model it can differentiate twice smoothly, hence the sigmoid rather than a ReLU.
     PyTorch's default initialisation, seeded without touching the global random state.
     """
+    seed = _torch_seed(seed)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        if seed is None:
+            torch.seed()  # fresh entropy, as seed=None means everywhere in the kit
+        else:
+            torch.manual_seed(seed)
         model = nn.Sequential(nn.Linear(n_inputs, hidden), nn.Sigmoid(), nn.Linear(hidden, n_classes))
     return model.double()
 
 
-def _as_batch(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
-    y = torch.as_tensor(np.asarray(labels, dtype=np.int64)).reshape(-1)
+def _torch_seed(seed) -> int | None:
+    """A checked seed as torch takes it: an int, or ``None`` for fresh entropy."""
+    seed = check_seed(seed)
+    return int(seed.integers(2**63)) if isinstance(seed, np.random.Generator) else seed
+
+
+def _widths(model: nn.Module) -> tuple[int, int]:
+    """(input width, number of classes) of an MLP: its first and last weight matrices."""
+    matrices = [p for p in model.parameters() if p.ndim == 2]
+    if not matrices:
+        raise ValueError("the model has no weight matrix: the attack needs a model with linear layers")
+    return int(matrices[0].shape[1]), int(matrices[-1].shape[0])
+
+
+def _as_labels(labels, n_classes: int) -> torch.Tensor:
+    array = np.asarray(labels).reshape(-1)
+    if array.dtype.kind not in "iu" and not (
+        array.dtype.kind == "f" and np.isfinite(array).all() and (array == np.round(array)).all()
+    ):
+        raise TypeError(f"labels must be whole-number class labels; got {labels!r:.60}")
+    array = array.astype(np.int64)
+    outside = array[(array < 0) | (array >= n_classes)]
+    if outside.size:
+        raise ValueError(f"labels: {outside[0]} is outside the model's classes 0..{n_classes - 1}")
+    return torch.as_tensor(array)
+
+
+def _as_batch(images, labels, model: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    width, n_classes = _widths(model)
+    y = _as_labels(labels, n_classes)
     x = torch.as_tensor(np.asarray(images, dtype=np.float64))
     if x.numel() % max(len(y), 1) != 0 or len(y) == 0:
         raise ValueError(f"{len(y)} labels for images of shape {tuple(x.shape)}: give one label per image")
-    return x.reshape(len(y), -1), y
+    x = x.reshape(len(y), -1)
+    if x.shape[1] != width:
+        raise ValueError(
+            f"images have {x.shape[1]} values each but the model's input is {width} wide "
+            f"(64 for the 8x8 digits): give images of shape (n, {width})"
+        )
+    return x, y
 
 
 def shared_gradient(model: nn.Module, images, labels) -> Gradient:
     """The gradient of the mean cross-entropy loss on a batch: what a FedSGD client sends."""
-    x, y = _as_batch(images, labels)
+    x, y = _as_batch(images, labels, model)
     names = [name for name, _ in model.named_parameters()]
     grads = torch.autograd.grad(F.cross_entropy(model(x), y), list(model.parameters()))
     return {name: g.detach() for name, g in zip(names, grads)}
@@ -68,7 +108,9 @@ def shared_gradient(model: nn.Module, images, labels) -> Gradient:
 
 def local_update(model: nn.Module, images, labels, steps: int, lr: float) -> Gradient:
     """What a FedAvg client sends instead: ``w_start - w_end`` after ``steps`` of full-batch SGD."""
-    x, y = _as_batch(images, labels)
+    steps = check_count(steps, "steps")
+    lr = check_real(lr, "lr", low=0)
+    x, y = _as_batch(images, labels, model)
     local = copy.deepcopy(model)
     optimiser = torch.optim.SGD(local.parameters(), lr=lr)
     for _ in range(steps):
@@ -85,7 +127,13 @@ def infer_label(gradient: Gradient) -> int:
     With softmax cross-entropy, row c of that gradient is ``(p_c - y_c) * h``: the hidden
     activations ``h`` are positive (sigmoid), ``p_c - y_c`` is negative only for the true class.
     """
-    weight = [g for name, g in gradient.items() if g.ndim == 2][-1]
+    matrices = [g for g in gradient.values() if getattr(g, "ndim", 0) == 2]
+    if not matrices:
+        raise ValueError(
+            "the gradient has no weight matrix (no 2-D entry): infer_label reads the label off the "
+            "last layer's weight gradient"
+        )
+    weight = matrices[-1]
     return int(torch.argmin(weight.sum(dim=1)))
 
 
@@ -110,21 +158,39 @@ def reconstruct(
     n_images: int = 1,
     iterations: int = 30,
     snapshots: Sequence[int] = (),
-    seed: int = 0,
+    seed: SeedLike = 0,
 ) -> Reconstruction:
     """Find ``n_images`` images whose gradient matches ``gradient`` (L-BFGS from random noise).
 
     Give the ``labels`` (iDLG: from :func:`infer_label`), or ``None`` to search for soft labels
     too (the original DLG). ``snapshots`` lists the iterations at which to keep a copy.
     """
-    generator = torch.Generator().manual_seed(seed)
-    dummy = torch.rand(n_images, 64, generator=generator, dtype=torch.float64).requires_grad_(True)
+    n_images = check_count(n_images, "n_images", minimum=1)
+    iterations = check_count(iterations, "iterations")
+    seed = _torch_seed(seed)
+    width, n_classes = _widths(model)
+    for name, parameter in model.named_parameters():
+        if name not in gradient:
+            raise ValueError(f"the gradient has no entry for the model's parameter {name!r}")
+        if tuple(gradient[name].shape) != tuple(parameter.shape):
+            raise ValueError(
+                f"gradient[{name!r}] has shape {tuple(gradient[name].shape)} "
+                f"but the parameter has {tuple(parameter.shape)}"
+            )
+    if labels is not None:
+        y = _as_labels(labels, n_classes)
+        if len(y) != n_images:
+            raise ValueError(f"{len(y)} labels for n_images={n_images}: give one label per image")
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()  # fresh entropy, as seed=None means everywhere in the kit
+    else:
+        generator.manual_seed(seed)
+    dummy = torch.rand(n_images, width, generator=generator, dtype=torch.float64).requires_grad_(True)
     unknowns = [dummy]
     if labels is None:
-        soft = torch.randn(n_images, 10, generator=generator, dtype=torch.float64).requires_grad_(True)
+        soft = torch.randn(n_images, n_classes, generator=generator, dtype=torch.float64).requires_grad_(True)
         unknowns.append(soft)
-    else:
-        y = torch.as_tensor(np.asarray(labels, dtype=np.int64)).reshape(-1)
     target = [gradient[name].detach().to(torch.float64) for name, _ in model.named_parameters()]
     optimiser = torch.optim.LBFGS(unknowns, lr=1, max_iter=1, history_size=100, line_search_fn="strong_wolfe")
 
@@ -163,10 +229,15 @@ def reconstruction_error(reconstructed, original) -> float:
     """
     from scipy.optimize import linear_sum_assignment  # comes with scikit-learn
 
-    a = np.asarray(reconstructed, dtype=np.float64).reshape(
-        np.shape(original)[0] if np.ndim(original) > 1 else 1, -1
-    )
-    b = np.asarray(original, dtype=np.float64).reshape(a.shape[0], -1)
+    b = np.asarray(original, dtype=np.float64)
+    b = b.reshape(b.shape[0] if b.ndim > 1 else 1, -1)
+    a = np.asarray(reconstructed, dtype=np.float64)
+    if a.size != b.size:
+        raise ValueError(
+            f"reconstructed has shape {a.shape} but original has {np.shape(original)}: "
+            "give the same number of images, of the same size"
+        )
+    a = a.reshape(b.shape)
     cost = ((a[:, None, :] - b[None, :, :]) ** 2).mean(axis=-1)
     rows, cols = linear_sum_assignment(cost)
     return float(cost[rows, cols].mean())

@@ -23,6 +23,11 @@ server would otherwise exploit -- a second, *self* mask per client, so that reve
 client's key never exposes an update that arrives late; encrypted, authenticated channels for
 the shares; signatures and consistency checks against active attackers.
 
+Randomness: secret keys and Shamir polynomials come from the operating system's entropy
+(:mod:`secrets`) unless you pass ``seed=``. A seeded run is a *teaching replay* -- anyone who knows
+the seed can rebuild every key and unmask every update -- never security. Lessons and tests pass
+a seed so that their numbers repeat; the default ``seed=None`` is the only secure setting.
+
 >>> result = secure_sum([np.array([1.0, 2.0]), np.array([0.5, -1.0]), np.array([2.0, 0.25])], seed=0)
 >>> result.total.tolist()
 [3.5, 1.25]
@@ -31,10 +36,13 @@ the shares; signatures and consistency checks against active attackers.
 from __future__ import annotations
 
 import numbers
+import secrets as _secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from fedlearn_edu._validation import check_count, check_indices, check_seed, check_updates, rng
 
 __all__ = [
     "PRIME",
@@ -75,10 +83,18 @@ Seed = int | np.random.Generator | None
 
 
 def make_keys(n_clients: int, seed: Seed = None) -> tuple[list[int], list[int]]:
-    """Each client's secret key ``a`` and public key ``g**a mod p``; returns (secrets, publics)."""
-    rng = np.random.default_rng(seed)
-    secrets = [int(s) for s in rng.integers(2, PRIME - 1, size=n_clients)]
-    return secrets, [pow(GENERATOR, a, PRIME) for a in secrets]
+    """Each client's secret key ``a`` and public key ``g**a mod p``; returns (secrets, publics).
+
+    Without a seed the keys come from the operating system (:mod:`secrets`); with one they are a
+    replay (``numpy.random.default_rng(seed)``), for lessons and tests only.
+    """
+    n_clients = check_count(n_clients, "n_clients")
+    seed = check_seed(seed)
+    if seed is None:
+        keys = [2 + _secrets.randbelow(PRIME - 3) for _ in range(n_clients)]  # 2 .. p - 2
+    else:
+        keys = [int(s) for s in rng(seed).integers(2, PRIME - 1, size=n_clients)]
+    return keys, [pow(GENERATOR, a, PRIME) for a in keys]
 
 
 def pair_seed(my_secret: int, their_public: int) -> int:
@@ -111,21 +127,27 @@ def mask_for(
     return total
 
 
-def share_secret(
-    secret: int, n_shares: int, threshold: int, seed: int | None = None
-) -> list[tuple[int, int]]:
+def share_secret(secret: int, n_shares: int, threshold: int, seed: Seed = None) -> list[tuple[int, int]]:
     """Shamir: split ``secret`` into points ``(x, f(x))`` of a random polynomial with ``f(0) = secret``.
 
-    Any ``threshold`` points rebuild it; fewer reveal nothing about it.
+    Any ``threshold`` points rebuild it; fewer reveal nothing about it -- *if* the polynomial's other
+    coefficients are secret: without a seed they come from the operating system (:mod:`secrets`);
+    with a seed they are a replay that anyone with the seed can recompute (lessons and tests only).
 
     >>> shares = share_secret(1234, n_shares=5, threshold=3, seed=0)
     >>> recover_secret(shares[:3]), recover_secret(shares[2:])
     (1234, 1234)
     """
-    if not 1 <= threshold <= n_shares:
-        raise ValueError(f"threshold must be between 1 and n_shares ({n_shares}); got {threshold}")
-    rng = np.random.default_rng(seed)
-    coefficients = [secret % PRIME] + [int(c) for c in rng.integers(0, PRIME, size=threshold - 1)]
+    if isinstance(secret, bool) or not isinstance(secret, numbers.Integral):
+        raise TypeError(f"secret must be a whole number; got {secret!r}")
+    n_shares = check_count(n_shares, "n_shares", minimum=1)
+    threshold = check_count(threshold, "threshold", minimum=1, maximum=n_shares)
+    seed = check_seed(seed)
+    if seed is None:
+        randoms = [_secrets.randbelow(PRIME) for _ in range(threshold - 1)]
+    else:
+        randoms = [int(c) for c in rng(seed).integers(0, PRIME, size=threshold - 1)]
+    coefficients = [int(secret) % PRIME, *randoms]
     return [
         (x, sum(c * pow(x, k, PRIME) for k, c in enumerate(coefficients)) % PRIME)
         for x in range(1, n_shares + 1)
@@ -133,7 +155,29 @@ def share_secret(
 
 
 def recover_secret(shares: Sequence[tuple[int, int]]) -> int:
-    """Rebuild the secret ``f(0)`` from shares by Lagrange interpolation modulo p."""
+    """Rebuild the secret ``f(0)`` from shares by Lagrange interpolation modulo p.
+
+    >>> recover_secret([(1, 5), (1, 5)])
+    Traceback (most recent call last):
+    ...
+    ValueError: shares: the point x=1 is given more than once; each share must come from a different client
+    """
+    if isinstance(shares, (str, bytes, dict, set)) or not isinstance(shares, Sequence) or len(shares) == 0:
+        raise ValueError(f"shares must be a non-empty list of (x, y) points; got {shares!r:.60}")
+    seen = set()
+    for share in shares:
+        if (
+            not isinstance(share, (tuple, list))
+            or len(share) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in share)
+        ):
+            raise TypeError(f"shares must be (x, y) pairs of whole numbers; got {share!r}")
+        if share[0] % PRIME in seen:
+            raise ValueError(
+                f"shares: the point x={share[0]} is given more than once; "
+                "each share must come from a different client"
+            )
+        seen.add(share[0] % PRIME)
     secret = 0
     for i, (xi, yi) in enumerate(shares):
         num, den = 1, 1
@@ -154,6 +198,13 @@ class SecAggRound:
     recovered: dict[int, int] = field(
         default_factory=dict
     )  # dropped client -> secret key rebuilt from shares
+    publics: list[int] = field(
+        default_factory=list
+    )  # every client's public key (they pass through the server)
+    # Every client's Shamir shares as dealt: shares[i][j] is held by client j. The server itself only
+    # receives the ``threshold`` survivors' shares of each *dropped* client; the rest is here so that a
+    # lesson or test can play a colluding client who hands the server one more share.
+    shares: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
 
 
 def secure_sum(
@@ -166,25 +217,43 @@ def secure_sum(
 
     ``dropped`` clients fixed their masks with everybody but never sent their update; the server
     rebuilds their secret keys from ``threshold`` survivors' shares (default: a majority).
+
+    Sums are computed modulo 2**64 in fixed point: updates whose sum could leave the signed 64-bit
+    range are refused before anything is masked, instead of wrapping around to garbage.
+    ``seed=None`` (the default) draws keys and polynomials from the operating system; a seed gives a
+    teaching replay, not security (see the module's docstring).
     """
-    n = len(updates)
+    arrays = check_updates(updates, "updates")
+    n = len(arrays)
     if n < 2:
         raise ValueError(f"secure aggregation needs at least 2 clients; got {n}")
-    size = int(np.size(updates[0]))
-    threshold = n // 2 + 1 if threshold is None else threshold
-    bad = [d for d in dropped if not isinstance(d, numbers.Integral) or not 0 <= d < n]
-    if bad:
-        raise ValueError(f"dropped client {bad[0]!r} is not a client index from 0 to {n - 1}")
+    seed = check_seed(seed)
+    shape, size = arrays[0].shape, int(arrays[0].size)
+    dropped = check_indices(dropped, "dropped", n=n, unique=True).tolist()
+    threshold = n // 2 + 1 if threshold is None else check_count(threshold, "threshold", minimum=1, maximum=n)
     survivors = [i for i in range(n) if i not in set(dropped)]
     if len(survivors) < threshold:
         raise ValueError(
             f"only {len(survivors)} clients survived; rebuilding keys needs threshold={threshold}"
         )
-    secrets, publics = make_keys(n, seed)
+    reach = (np.sum([np.abs(arrays[i]) for i in survivors], axis=0) * SCALE).max(initial=0.0)
+    if reach >= 2**63:
+        raise ValueError(
+            f"the updates are too large for 64-bit fixed point: their sum could reach {reach / SCALE:.3g}, "
+            f"beyond +-2**63 / 2**{SCALE.bit_length() - 1} = {2**63 / SCALE:.3g}, and would wrap around "
+            "modulo 2**64. Scale the updates down (or clip them) before secure aggregation"
+        )
+    secret_keys, publics = make_keys(n, seed)
+    if seed is None:
+        polynomial_seeds = [None] * n
+    elif isinstance(seed, np.random.Generator):
+        polynomial_seeds = [seed] * n
+    else:
+        polynomial_seeds = [np.random.default_rng([seed, i]) for i in range(n)]  # replay only
     shares = {
-        i: share_secret(secrets[i], n, threshold, seed=[seed or 0, i]) for i in range(n)
+        i: share_secret(secret_keys[i], n, threshold, seed=polynomial_seeds[i]) for i in range(n)
     }  # shares[i][j]: client j's
-    masked = {i: encode(np.ravel(updates[i])) + mask_for(i, secrets[i], publics, size) for i in survivors}
+    masked = {i: encode(arrays[i].ravel()) + mask_for(i, secret_keys[i], publics, size) for i in survivors}
     total = np.zeros(size, dtype=np.uint64)
     for y in masked.values():
         total = total + y
@@ -192,4 +261,6 @@ def secure_sum(
     for d in dropped:  # the survivors' masks with d do not cancel: rebuild d's key and remove them
         recovered[d] = recover_secret([shares[d][j] for j in survivors[:threshold]])
         total = total + mask_for(d, recovered[d], publics, size, others=survivors)
-    return SecAggRound(decode(total).reshape(np.shape(updates[0])), masked, sorted(dropped), recovered)
+    return SecAggRound(
+        decode(total).reshape(shape), masked, sorted(dropped), recovered, publics=publics, shares=shares
+    )

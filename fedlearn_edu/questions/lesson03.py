@@ -264,7 +264,7 @@ _BIG_LR = train_two_workers(article_model(seed=SEED), lr=0.5)
 
 
 class _TypedIn(Mistake):
-    """The right number copied from a printout: it agrees to two significant figures (READ_OFF), not EXACT.
+    """The right number copied from a printout: it agrees within READ_OFF's 1 %, not EXACT.
 
     ``wrong`` is what a printout shows (three significant figures); any number within READ_OFF of the
     exact value gets the same diagnosis.

@@ -453,8 +453,8 @@ def _judge_speedup(value: Any) -> str:
     if not _read_off(got, want):
         raise Incorrect(
             f"speedup = {got:.4g}, but the runs described give {fedsgd} / {fedavg_rounds} = {want:.4g}: "
-            "speedup = fedsgd.rounds_to(0.93) / fedavg_run.rounds_to(0.93) (two significant figures are "
-            f"enough: {want:.2g} would do)."
+            "speedup = fedsgd.rounds_to(0.93) / fedavg_run.rounds_to(0.93) (within 1 % is accepted: "
+            f"{want:.3g} would do)."
         )
     if runs is None:
         raise _runs_missing(names)

@@ -1,0 +1,241 @@
+"""Bad inputs across the public API: each must fail at once, with the right exception and a message
+that names the problem -- never a silent wrong result, an error from deep inside, or a hang.
+
+ONE table: ``(id, call, exception type, a word the message must contain)``, one parametrized test.
+To add a case, append a row (the engine's rows are in their own section at the end).
+``RESULTS`` holds the inputs that are unusual but legal: there the answer must be right.
+``benchmarks/bad_inputs.py`` runs both tables and counts clear / silent wrong / unclear / hang.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+
+from fedlearn_edu import aggregate as agg
+from fedlearn_edu import attacks, data
+from fedlearn_edu.commlog import CommunicationLog
+from fedlearn_edu.privacy import accountant, dp, leakage, secagg
+from fedlearn_edu.workers import VirtualWorker
+
+
+@functools.cache
+def digits():
+    return data.load_digits(seed=0)
+
+
+@functools.cache
+def parts():
+    return data.iid_partition(digits().y_train, 5, seed=0)
+
+
+MODEL = leakage.leaky_model(seed=0)
+IMAGE = torch.linspace(0, 1, 64, dtype=torch.float64)[None]
+GRADIENT = leakage.shared_gradient(MODEL, IMAGE, [3])
+A, B = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+SHARES = secagg.share_secret(1234, 5, 3, seed=0)
+
+
+def worker():
+    return VirtualWorker("bob", np.zeros((4, 2)), np.zeros((4, 1)))
+
+
+# (id, call, exception, word in the message)
+CASES = [
+    # --- aggregate ---------------------------------------------------------------------------------
+    ("fedavg-num-samples-dict", lambda: agg.fedavg([A, B], {0: 1, 1: 2}), TypeError, "num_samples"),
+    ("fedavg-num-samples-set", lambda: agg.fedavg([A, B], {1, 2}), TypeError, "num_samples"),
+    ("fedavg-num-samples-bool", lambda: agg.fedavg([A, B], [True, 1]), TypeError, "num_samples"),
+    ("fedavg-num-samples-negative", lambda: agg.fedavg([A, B], [-1, 2]), ValueError, "negative"),
+    ("fedavg-num-samples-length", lambda: agg.fedavg([A, B], [1]), ValueError, "num_samples"),
+    ("fedavg-num-samples-zero", lambda: agg.fedavg([A, B], [0, 0]), ValueError, "zero"),
+    ("fedavg-num-samples-nan", lambda: agg.fedavg([A, B], [np.nan, 1]), ValueError, "finite"),
+    ("fedavg-nan-model", lambda: agg.fedavg([A, np.array([np.nan, 1])], [1, 1]), ValueError, "nan"),
+    ("mean-inf-model", lambda: agg.federated_mean([A, np.array([np.inf, 1])]), ValueError, "inf"),
+    ("mean-shapes", lambda: agg.federated_mean([A, np.zeros(3)]), ValueError, "shape"),
+    ("mean-dict-of-models", lambda: agg.federated_mean({"a": A}), TypeError, "models"),
+    ("mean-empty", lambda: agg.federated_mean([]), ValueError, "empty"),
+    ("mean-string-model", lambda: agg.federated_mean(["ab", "cd"]), TypeError, "str"),
+    ("keys-1-and-'1'", lambda: agg.federated_mean([{1: A, "1": B}] * 2), ValueError, "collide"),
+    ("keys-nested-and-dotted", lambda: agg.federated_mean([{"a": {"b": A}, "a.b": B}] * 2), ValueError, "collide"),
+    ("trimmed-n-trim-float", lambda: agg.trimmed_mean([A, B, A], n_trim=0.5), TypeError, "n_trim"),
+    ("trimmed-n-trim-bool", lambda: agg.trimmed_mean([A, B, A], n_trim=True), TypeError, "n_trim"),
+    ("trimmed-n-trim-negative", lambda: agg.trimmed_mean([A, B, A], n_trim=-1), ValueError, "n_trim"),
+    ("trimmed-n-trim-too-big", lambda: agg.trimmed_mean([A, B, A], n_trim=2), ValueError, "n_trim"),
+    ("krum-n-byzantine-str", lambda: agg.krum([A] * 5, n_byzantine="1"), TypeError, "n_byzantine"),
+    ("krum-too-few-clients", lambda: agg.krum([A] * 4, n_byzantine=1), ValueError, "n_byzantine"),
+    ("multi-krum-n-selected-0", lambda: agg.multi_krum([A] * 5, 1, n_selected=0), ValueError, "n_selected"),
+    ("multi-krum-n-selected-float", lambda: agg.multi_krum([A] * 5, 1, n_selected=2.0), TypeError, "n_selected"),
+    ("clip-max-norm-0", lambda: agg.clip_to_norm(A, max_norm=0), ValueError, "max_norm"),
+    ("clip-max-norm-inf", lambda: agg.clip_to_norm(A, max_norm=np.inf), ValueError, "max_norm"),
+    ("clip-max-norm-nan", lambda: agg.clip_to_norm(A, max_norm=np.nan), ValueError, "max_norm"),
+    ("clip-max-norm-str", lambda: agg.clip_to_norm(A, max_norm="1"), TypeError, "max_norm"),
+    ("clip-nan-model", lambda: agg.clip_to_norm(np.array([np.nan]), max_norm=1.0), ValueError, "nan"),
+    ("norm-clipped-max-norm-negative", lambda: agg.norm_clipped_mean([A, B], max_norm=-1), ValueError, "max_norm"),
+    ("norm-clipped-center-shape", lambda: agg.norm_clipped_mean([A, B], 1.0, center=np.zeros(3)), ValueError, "center"),
+    # --- data --------------------------------------------------------------------------------------
+    ("digits-test-fraction-0", lambda: data.load_digits(test_fraction=0), ValueError, "test_fraction"),
+    ("digits-test-fraction-1", lambda: data.load_digits(test_fraction=1), ValueError, "test_fraction"),
+    ("digits-test-fraction-1e-9", lambda: data.load_digits(test_fraction=1e-9), ValueError, "empty"),
+    ("digits-test-fraction-0.9999", lambda: data.load_digits(test_fraction=0.9999), ValueError, "empty"),
+    ("digits-test-fraction-nan", lambda: data.load_digits(test_fraction=np.nan), ValueError, "test_fraction"),
+    ("digits-test-fraction-str", lambda: data.load_digits(test_fraction="0.2"), TypeError, "test_fraction"),
+    ("digits-seed-negative", lambda: data.load_digits(seed=-1), ValueError, "seed"),
+    ("digits-seed-str", lambda: data.load_digits(seed="0"), TypeError, "seed"),
+    ("digits-seed-float", lambda: data.load_digits(seed=1.5), TypeError, "seed"),
+    ("iid-n-clients-none", lambda: data.iid_partition([0, 1, 2], None), TypeError, "n_clients"),
+    ("iid-n-clients-str", lambda: data.iid_partition([0, 1, 2], "3"), TypeError, "n_clients"),
+    ("iid-n-clients-0", lambda: data.iid_partition([0, 1, 2], 0), ValueError, "n_clients"),
+    ("iid-n-clients-too-many", lambda: data.iid_partition([0, 1, 2], 4), ValueError, "clients"),
+    ("iid-labels-none", lambda: data.iid_partition(None, 2), TypeError, "labels"),
+    ("iid-seed-negative", lambda: data.iid_partition([0, 1, 2], 2, seed=-1), ValueError, "seed"),
+    ("dirichlet-alpha-none", lambda: data.dirichlet_partition([0, 1] * 5, 2, alpha=None), TypeError, "alpha"),
+    ("dirichlet-alpha-0", lambda: data.dirichlet_partition([0, 1] * 5, 2, alpha=0), ValueError, "alpha"),
+    ("dirichlet-nan-label", lambda: data.dirichlet_partition([0, 1, np.nan, 1], 2, alpha=1.0), ValueError, "nan"),
+    ("dirichlet-float-labels", lambda: data.dirichlet_partition([0.5, 1.5, 0.5, 1.5], 2, alpha=1.0), TypeError, "labels"),
+    ("dirichlet-min-size-negative", lambda: data.dirichlet_partition([0, 1] * 5, 2, 1.0, min_size=-1), ValueError, "min_size"),
+    ("dirichlet-min-size-none", lambda: data.dirichlet_partition([0, 1] * 5, 2, 1.0, min_size=None), TypeError, "min_size"),
+    ("quantity-min-size-negative", lambda: data.quantity_skew_partition(range(10), 3, min_size=-2), ValueError, "min_size"),
+    ("quantity-beta-none", lambda: data.quantity_skew_partition(range(10), 3, beta=None), TypeError, "beta"),
+    ("quantity-n-clients-none", lambda: data.quantity_skew_partition(range(10), None), TypeError, "n_clients"),
+    ("shards-per-client-none", lambda: data.shard_partition(range(10), 2, None), TypeError, "shards_per_client"),
+    ("shards-per-client-float", lambda: data.shard_partition(range(10), 2, 1.5), TypeError, "shards_per_client"),
+    ("shards-per-client-0", lambda: data.shard_partition(range(10), 2, 0), ValueError, "shards_per_client"),
+    ("partition-unknown-kind", lambda: data.partition("nope", [0, 1], 2), ValueError, "nope"),
+    ("partition-kind-none", lambda: data.partition(None, [0, 1], 2), TypeError, "kind"),
+    ("check-partition-float-indices", lambda: data.check_partition([[0.0, 1.0]], 2), ValueError, "client 0"),
+    ("check-partition-negative", lambda: data.check_partition([[-1, 0]], 2), ValueError, "-1"),
+    ("check-partition-flat-array", lambda: data.check_partition(np.array([0, 1]), 2), ValueError, "partition"),
+    ("check-partition-none", lambda: data.check_partition(None, 2), TypeError, "partition"),
+    ("check-partition-dict", lambda: data.check_partition({0: [0, 1]}, 2), TypeError, "partition"),
+    ("label-counts-negative-label", lambda: data.label_counts([[0, 1]], np.array([0, -1])), ValueError, "labels"),
+    # --- privacy: DP -------------------------------------------------------------------------------
+    ("noise-std-inf", lambda: dp.add_gaussian_noise(A, std=np.inf, seed=0), ValueError, "std"),
+    ("noise-std-nan", lambda: dp.add_gaussian_noise(A, std=np.nan, seed=0), ValueError, "std"),
+    ("noise-std-str", lambda: dp.add_gaussian_noise(A, std="1", seed=0), TypeError, "std"),
+    ("noise-seed-negative", lambda: dp.add_gaussian_noise(A, std=1.0, seed=-1), ValueError, "seed"),
+    ("noise-seed-float", lambda: dp.add_gaussian_noise(A, std=1.0, seed=0.5), TypeError, "seed"),
+    ("poisson-rate-nan", lambda: dp.poisson_sample(10, np.nan, seed=0), ValueError, "sample_rate"),
+    ("poisson-n-clients-negative", lambda: dp.poisson_sample(-1, 0.5, seed=0), ValueError, "n_clients"),
+    ("poisson-n-clients-float", lambda: dp.poisson_sample(2.5, 0.5, seed=0), TypeError, "n_clients"),
+    ("dp-step-noise-nan", lambda: dp.dp_fedavg_step(A, [B], 1.0, np.nan, 1, seed=0), ValueError, "noise_multiplier"),
+    ("dp-step-noise-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, np.inf, 1, seed=0), ValueError, "noise_multiplier"),
+    ("dp-step-expected-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, 1.0, np.inf, seed=0), ValueError, "expected_clients"),
+    ("dp-server-noise-nan", lambda: dp.DPServer(A, 1.0, np.nan, 0.5, seed=0), ValueError, "noise_multiplier"),
+    ("dp-server-rate-2", lambda: dp.DPServer(A, 1.0, 1.0, 2.0, seed=0), ValueError, "sample_rate"),
+    ("run-dp-noise-nan", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=np.nan, delta=1e-5), ValueError, "noise_multiplier"),
+    ("run-dp-delta-0", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=0.0), ValueError, "delta"),
+    ("run-dp-rounds-float", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=2.0, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=1e-5), TypeError, "rounds"),
+    # --- privacy: accountant -----------------------------------------------------------------------
+    ("epsilon-noise-nan", lambda: accountant.epsilon(np.nan, 0.1, 10, 1e-5), ValueError, "noise_multiplier"),
+    ("epsilon-rate-nan", lambda: accountant.epsilon(1.0, np.nan, 10, 1e-5), ValueError, "sample_rate"),
+    ("epsilon-rounds-float", lambda: accountant.epsilon(1.0, 0.1, 1.5, 1e-5), TypeError, "rounds"),
+    ("epsilon-rounds-bool", lambda: accountant.epsilon(1.0, 0.1, True, 1e-5), TypeError, "rounds"),
+    ("epsilon-delta-0", lambda: accountant.epsilon(1.0, 0.1, 10, 0), ValueError, "delta"),
+    ("epsilon-noise-str", lambda: accountant.epsilon("1", 0.1, 10, 1e-5), TypeError, "noise_multiplier"),
+    ("noise-for-epsilon-nan", lambda: accountant.noise_for_epsilon(np.nan, 0.1, 10, 1e-5), ValueError, "target_epsilon"),
+    ("noise-for-epsilon-rounds-negative", lambda: accountant.noise_for_epsilon(1.0, 0.1, -1, 1e-5), ValueError, "rounds"),
+    ("noise-for-epsilon-delta-1", lambda: accountant.noise_for_epsilon(1.0, 0.1, 10, 1.0), ValueError, "delta"),
+    ("rdp-orders-nan", lambda: accountant.rdp_subsampled_gaussian(1.0, 0.1, orders=[np.nan]), ValueError, "orders"),
+    # --- privacy: secure aggregation ---------------------------------------------------------------
+    ("secure-sum-shapes", lambda: secagg.secure_sum([A, np.zeros(3)], seed=0), ValueError, "shape"),
+    ("secure-sum-dropped-twice", lambda: secagg.secure_sum([A, B, A, B], dropped=[1, 1], seed=0), ValueError, "more than once"),
+    ("secure-sum-would-wrap", lambda: secagg.secure_sum([np.array([2.5e11])] * 3, seed=0), ValueError, "2**64"),
+    ("secure-sum-dropped-outside", lambda: secagg.secure_sum([A, B, A], dropped=[5], seed=0), ValueError, "5"),
+    ("secure-sum-dropped-float", lambda: secagg.secure_sum([A, B, A], dropped=[1.0], seed=0), TypeError, "dropped"),
+    ("secure-sum-dropped-negative", lambda: secagg.secure_sum([A, B, A], dropped=[-1], seed=0), ValueError, "-1"),
+    ("secure-sum-threshold-0", lambda: secagg.secure_sum([A, B, A], threshold=0, seed=0), ValueError, "threshold"),
+    ("secure-sum-threshold-str", lambda: secagg.secure_sum([A, B, A], threshold="2", seed=0), TypeError, "threshold"),
+    ("secure-sum-nan", lambda: secagg.secure_sum([A, np.array([np.nan, 1])], seed=0), ValueError, "nan"),
+    ("secure-sum-seed-negative", lambda: secagg.secure_sum([A, B], seed=-1), ValueError, "seed"),
+    ("secure-sum-one-client", lambda: secagg.secure_sum([A], seed=0), ValueError, "2"),
+    ("recover-duplicate-shares", lambda: secagg.recover_secret([SHARES[0], SHARES[0], SHARES[1]]), ValueError, "more than once"),
+    ("recover-no-shares", lambda: secagg.recover_secret([]), ValueError, "shares"),
+    ("share-threshold-0", lambda: secagg.share_secret(5, 3, 0, seed=0), ValueError, "threshold"),
+    ("share-n-shares-float", lambda: secagg.share_secret(5, 2.5, 2, seed=0), TypeError, "n_shares"),
+    ("make-keys-negative", lambda: secagg.make_keys(-1, seed=0), ValueError, "n_clients"),
+    ("encode-inf", lambda: secagg.encode(np.array([np.inf])), ValueError, "finite"),
+    # --- attacks (the maths) -----------------------------------------------------------------------
+    ("flip-label-outside", lambda: attacks.flip_labels(np.array([0, 10]), n_classes=10), ValueError, "outside"),
+    ("flip-label-negative", lambda: attacks.flip_labels(np.array([-1]), n_classes=10), ValueError, "outside"),
+    ("flip-float-labels", lambda: attacks.flip_labels(np.array([0.5]), n_classes=10), TypeError, "labels"),
+    ("flip-n-classes-0", lambda: attacks.flip_labels(np.array([0]), n_classes=0), ValueError, "n_classes"),
+    ("poison-attacker-minus-1", lambda: attacks.poison(digits(), parts(), [-1], "label_flip"), ValueError, "-1"),
+    ("poison-attacker-99", lambda: attacks.poison(digits(), parts(), [99], "label_flip"), ValueError, "99"),
+    ("poison-attacker-float", lambda: attacks.poison(digits(), parts(), [1.0], "label_flip"), TypeError, "attackers"),
+    ("poison-fraction-2", lambda: attacks.poison(digits(), parts(), [0], "backdoor", fraction=2), ValueError, "fraction"),
+    ("poison-target-10", lambda: attacks.poison(digits(), parts(), [0], "backdoor", target=10), ValueError, "target"),
+    ("poison-unknown-attack", lambda: attacks.poison(digits(), parts(), [0], "nope"), ValueError, "nope"),
+    ("choose-attackers-nan", lambda: attacks.choose_attackers(10, np.nan), ValueError, "fraction"),
+    ("choose-attackers-str", lambda: attacks.choose_attackers("10", 0.2), TypeError, "n_clients"),
+    ("sign-flip-scale-nan", lambda: attacks.sign_flip(A, scale=np.nan), ValueError, "scale"),
+    ("trigger-not-64-wide", lambda: attacks.add_trigger(np.zeros((1, 10)), np.ones(4)), ValueError, "64"),
+    # --- privacy: gradient leakage -----------------------------------------------------------------
+    ("leak-label-12", lambda: leakage.shared_gradient(MODEL, IMAGE, [12]), ValueError, "12"),
+    ("leak-image-width", lambda: leakage.shared_gradient(MODEL, IMAGE[:, :63], [3]), ValueError, "64"),
+    ("leak-gradient-missing", lambda: leakage.reconstruct(MODEL, {k: v for k, v in list(GRADIENT.items())[:-1]}, [3], iterations=1), ValueError, "2.bias"),
+    ("leak-reconstruct-label-12", lambda: leakage.reconstruct(MODEL, GRADIENT, [12], iterations=1), ValueError, "12"),
+    ("leak-iterations-negative", lambda: leakage.reconstruct(MODEL, GRADIENT, [3], iterations=-1), ValueError, "iterations"),
+    ("leak-local-steps-negative", lambda: leakage.local_update(MODEL, IMAGE, [3], steps=-1, lr=0.1), ValueError, "steps"),
+    ("leak-local-lr-nan", lambda: leakage.local_update(MODEL, IMAGE, [3], steps=1, lr=np.nan), ValueError, "lr"),
+    ("leak-infer-label-no-matrix", lambda: leakage.infer_label({"b": torch.zeros(3)}), ValueError, "gradient"),
+    ("leak-error-shapes", lambda: leakage.reconstruction_error(np.zeros((1, 64)), np.zeros((2, 64))), ValueError, "shape"),
+    # --- commlog and workers -----------------------------------------------------------------------
+    ("commlog-record-list", lambda: CommunicationLog().record(1, "a", "b", "m", [np.zeros(2)]), TypeError, "tensors"),
+    ("commlog-record-round-str", lambda: CommunicationLog().record("x", "a", "b", "m", {"w": np.zeros(2)}), TypeError, "round"),
+    ("commlog-record-values", lambda: CommunicationLog().record(1, "a", "b", "m", {"w": [1, 2]}), TypeError, "list"),
+    ("worker-lr-nan", lambda: worker().train(torch.nn.Linear(2, 1), lr=np.nan, steps=1), ValueError, "lr"),
+    ("worker-steps-float", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, steps=1.5), TypeError, "steps"),
+    ("worker-batch-size-0", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, epochs=1, batch_size=0), ValueError, "batch_size"),
+    ("worker-seed-negative", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, epochs=1, batch_size=2, seed=-1), ValueError, "seed"),
+    ("worker-xy-lengths", lambda: VirtualWorker("bob", np.zeros((4, 2)), np.zeros((3, 1))), ValueError, "shape"),
+    # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
+]  # fmt: skip
+
+
+# (id, call, check on the result): unusual but legal inputs, whose answer must be right.
+RESULTS = [
+    ("mean-of-1e308", lambda: agg.federated_mean([np.array([1e308]), np.array([1e308])]), lambda r: r[0] == 1e308),
+    ("fedavg-counts-1e308", lambda: agg.fedavg([A, B], [1e308, 1e308]), lambda r: np.allclose(r, [2.0, 3.0])),
+    ("fedavg-large-values", lambda: agg.fedavg([np.array([1.5e308]), np.array([1.5e308])], [1, 3]), lambda r: np.isclose(r[0], 1.5e308)),
+    ("fedavg-np-int64-counts", lambda: agg.fedavg([A, B], np.array([1, 3])), lambda r: np.allclose(r, [2.5, 3.5])),
+    ("clip-max-norm-1e-300", lambda: agg.clip_to_norm(np.array([3.0, 4.0]), 1e-300), lambda r: np.allclose(r, [6e-301, 8e-301], rtol=1e-12, atol=0)),
+    ("clip-tiny-model-tiny-norm", lambda: agg.clip_to_norm(np.array([3e-200, 4e-200]), 1e-300), lambda r: np.allclose(r, [6e-301, 8e-301], rtol=1e-12, atol=0)),
+    ("clip-huge-model-tiny-norm", lambda: agg.clip_to_norm(np.array([3e200, 4e200]), 1e-300), lambda r: np.allclose(r, [6e-301, 8e-301], rtol=1e-12, atol=0)),
+    ("model-norm-tiny", lambda: agg.model_norm(np.array([3e-200, 4e-200])), lambda r: np.isclose(r, 5e-200, rtol=1e-12, atol=0)),
+    ("clip-huge-model", lambda: agg.clip_to_norm(np.array([3e200, 4e200]), 1.0), lambda r: np.allclose(r, [0.6, 0.8])),
+    ("model-norm-huge", lambda: agg.model_norm(np.array([3e200, 4e200])), lambda r: np.isclose(r, 5e200)),
+    ("norm-clipped-huge", lambda: agg.norm_clipped_mean([np.array([3e200, 4e200]), np.array([0.0, 0.0])], 1.0), lambda r: np.allclose(r, [0.3, 0.4])),
+    ("krum-huge", lambda: agg.krum([np.array([x]) for x in (1e200, 1.1e200, 1.2e200, 1.3e200, -1e300)], 1), lambda r: r[0] in (1.1e200, 1.2e200)),
+    ("median-large", lambda: agg.coordinate_median([np.array([1e308]), np.array([1.5e308])]), lambda r: np.isclose(r[0], 1.25e308)),
+    ("epsilon-noise-inf", lambda: accountant.epsilon(np.inf, 0.1, 10, 1e-5), lambda r: r == 0.0),
+    ("noise-for-epsilon-inf", lambda: accountant.noise_for_epsilon(np.inf, 0.1, 10, 1e-5), lambda r: r == 0.0),
+    ("secure-sum-near-limit", lambda: secagg.secure_sum([np.array([1e11]), np.array([-1e11]), np.array([1e11])], seed=0).total, lambda r: r[0] == 1e11),
+    ("leak-model-32-wide", lambda: leakage.reconstruct(leakage.leaky_model(32), leakage.shared_gradient(leakage.leaky_model(32), np.ones((1, 32)) / 2, [1]), [1], iterations=2).images, lambda r: r.shape == (1, 32)),
+    ("digits-seed-np-int", lambda: data.load_digits(seed=np.int64(0)).y_train[:3].tolist(), lambda r: r == data.load_digits(seed=0).y_train[:3].tolist()),
+    ("iid-n-clients-np-int", lambda: data.iid_partition([0, 1, 2, 3], np.int64(2)), lambda r: len(r) == 2),
+    ("dirichlet-alpha-np-float", lambda: data.dirichlet_partition([0, 1] * 5, 2, np.float32(1.0)), lambda r: sum(map(len, r)) == 10),
+]  # fmt: skip
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(("call", "error", "word"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_refused_clearly(call, error, word):
+    with pytest.raises(error) as info:
+        call()
+    assert word.lower() in str(info.value).lower(), f"message does not mention {word!r}: {info.value}"
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(("call", "check"), [c[1:] for c in RESULTS], ids=[c[0] for c in RESULTS])
+def test_unusual_input_gives_the_right_answer(call, check):
+    assert check(call())
+
+
+def test_the_table_has_unique_ids_and_enough_rows():
+    ids = [c[0] for c in CASES] + [c[0] for c in RESULTS]
+    assert len(ids) == len(set(ids))
+    assert len(CASES) >= 50
