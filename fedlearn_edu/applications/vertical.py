@@ -47,6 +47,7 @@ from fedlearn_edu._validation import check_count, check_real, rng
 from fedlearn_edu.applications.credit import BANKS, FEATURES, TRUE_MODEL, draw_customers, sigmoid
 
 __all__ = [
+    "INTERCEPT_SHIFT",
     "RETAIL_COEF",
     "RETAIL_FEATURES",
     "Party",
@@ -62,11 +63,14 @@ __all__ = [
     "shared_rows",
     "train_joined",
     "train_vertical",
+    "true_probability",
 ]
 
 RETAIL_FEATURES = ("bnpl_share", "spend_volatility")
-#: The retailer's columns in the true model: logit = TRUE_MODEL.logit(bank X) + retail_design @ RETAIL_COEF.
-RETAIL_COEF = np.array([0.5, 0.4])
+#: The retailer's columns in the true model (see :func:`true_probability`).
+RETAIL_COEF = np.array([0.8, 0.6])
+#: Added to TRUE_MODEL's intercept so that about 5 % of the shared customers default.
+INTERCEPT_SHIFT = -0.6
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -97,6 +101,20 @@ def retail_design(X_retail: np.ndarray) -> np.ndarray:
     return np.column_stack([(X[:, 0] - 0.15) / 0.1, np.log(X[:, 1] / 0.3) / 0.3])
 
 
+def true_probability(X_bank: np.ndarray, X_retail: np.ndarray) -> np.ndarray:
+    """The known default model of the shared customers (raw features of both parties, aligned rows).
+
+    ``sigmoid(TRUE_MODEL.logit(X_bank) + INTERCEPT_SHIFT + retail_design(X_retail) @ RETAIL_COEF)``:
+    the bank's six design columns keep their :data:`~fedlearn_edu.applications.credit.TRUE_MODEL`
+    coefficients, the retailer's two add :data:`RETAIL_COEF`.
+
+    >>> round(float(true_probability(np.array([[45.0, 35.0, 0.35, 10.0, 0.5]]), np.array([[0.15, 0.3]]))[0]), 4)
+    0.0293
+    """
+    logit = TRUE_MODEL.logit(X_bank) + INTERCEPT_SHIFT + retail_design(X_retail) @ RETAIL_COEF
+    return sigmoid(logit)
+
+
 def make_bank_and_retailer(
     n_bank: int = 3000,
     n_retailer: int = 4000,
@@ -111,7 +129,7 @@ def make_bank_and_retailer(
     number). The bank holds the five :data:`~fedlearn_edu.applications.credit.FEATURES` and the
     defaults ``y``; the retailer holds :data:`RETAIL_FEATURES` (share of purchases paid later, and
     how much monthly spending varies). Defaults are drawn from the known model
-    ``sigmoid(TRUE_MODEL.logit(X_bank) - 0.4 + retail_design(X_retail) @ RETAIL_COEF)``.
+    :func:`true_probability`.
 
     >>> bank, retailer = make_bank_and_retailer(30, 20, 10, seed=1)
     >>> bank.X.shape, retailer.X.shape, bank.y.shape, retailer.y is None
@@ -127,7 +145,7 @@ def make_bank_and_retailer(
     bnpl = g.beta(2.0, 12.0, total) + 0.3 * np.clip(X_bank[:, 2] - 0.35, 0, None)
     volatility = np.exp(g.normal(np.log(0.3), 0.3, total))
     X_retail = np.column_stack([bnpl, volatility])
-    p = sigmoid(TRUE_MODEL.logit(X_bank) - 0.4 + retail_design(X_retail) @ RETAIL_COEF)
+    p = true_probability(X_bank, X_retail)
     y = (g.random(total) < p).astype(np.int64)
     ids = g.choice(id_space, size=total, replace=False).astype(np.int64)
     at_bank = g.permutation(np.arange(n_bank))  # persons 0 .. n_bank-1, shuffled
