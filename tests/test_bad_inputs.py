@@ -17,7 +17,7 @@ import torch
 
 from fedlearn_edu import aggregate as agg
 from fedlearn_edu import attacks, data
-from fedlearn_edu.applications import credit, vertical
+from fedlearn_edu.applications import credit, horizontal, vertical
 from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
@@ -229,6 +229,14 @@ CASES = [
     ("vfl-train-labels-2", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 2], np.ones((2, 1))), ValueError, "0/1"),
     ("vfl-train-nan", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 1], np.full((2, 1), np.nan)), ValueError, "X_retailer"),
     ("vfl-retail-3-columns", lambda: vertical.retail_design(np.ones((2, 3))), ValueError, "shape"),
+    ("horiz-federation-one-bank", lambda: horizontal.federation(credit.make_banks(scale=0.1)[0], []), TypeError, "train_banks"),
+    ("horiz-federation-lengths", lambda: horizontal.federation(credit.make_banks(scale=0.1), credit.make_banks(scale=0.1)[:2]), ValueError, "same banks"),
+    ("horiz-state-list", lambda: horizontal.logistic_from_state([np.zeros((2, 6))]), TypeError, "state"),
+    ("horiz-state-two-layers", lambda: horizontal.logistic_from_state({"0.weight": np.zeros((3, 6)), "0.bias": np.zeros(3), "2.weight": np.zeros((2, 3)), "2.bias": np.zeros(2)}), ValueError, "one linear layer"),
+    ("horiz-state-three-classes", lambda: horizontal.logistic_from_state({"weight": np.zeros((3, 6)), "bias": np.zeros(3)}), ValueError, "two-class"),
+    ("horiz-alone-empty", lambda: horizontal.pooled_and_alone([]), TypeError, "train_banks"),
+    ("horiz-scores-models-list", lambda: horizontal.per_bank_scores([(0.0, np.zeros(6))], credit.make_banks(scale=0.1)), TypeError, "models"),
+    ("horiz-scores-models-count", lambda: horizontal.per_bank_scores({"alone": [(0.0, np.zeros(6))]}, credit.make_banks(scale=0.1)), ValueError, "alone"),
     # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
 ]  # fmt: skip
 
