@@ -237,6 +237,10 @@ CASES = [
     ("horiz-alone-empty", lambda: horizontal.pooled_and_alone([]), TypeError, "train_banks"),
     ("horiz-scores-models-list", lambda: horizontal.per_bank_scores([(0.0, np.zeros(6))], credit.make_banks(scale=0.1)), TypeError, "models"),
     ("horiz-scores-models-count", lambda: horizontal.per_bank_scores({"alone": [(0.0, np.zeros(6))]}, credit.make_banks(scale=0.1)), ValueError, "alone"),
+    ("metric-bootstrap-not-callable", lambda: ev.bootstrap_ci("auc", [0, 1], [0.2, 0.5]), TypeError, "metric"),
+    ("metric-bootstrap-level-1", lambda: ev.bootstrap_ci(ev.auc, [0, 1], [0.2, 0.5], level=1.0), ValueError, "level"),
+    ("metric-bootstrap-n-boot-0", lambda: ev.bootstrap_ci(ev.auc, [0, 1], [0.2, 0.5], n_boot=0), ValueError, "n_boot"),
+    ("metric-bootstrap-one-class", lambda: ev.bootstrap_ci(ev.auc, [0, 0], [0.2, 0.5]), ValueError, "both classes"),
     # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
 ]  # fmt: skip
 

@@ -34,3 +34,21 @@ def test_calibration_perfect_and_off():
 def test_ece_weights_bins_by_their_size():
     # bin [0, 0.5): three customers at 0.2, none default (gap 0.2); bin [0.5, 1]: one at 0.9 who does (gap 0.1)
     assert ev.expected_calibration_error([0, 0, 0, 1], [0.2, 0.2, 0.2, 0.9], n_bins=2) == pytest.approx(0.175)
+
+
+def test_bootstrap_interval_seeded_contains_the_estimate_and_widens_with_fewer_positives():
+    g = np.random.default_rng(1)
+    y = (g.random(2000) < 0.2).astype(int)
+    s = y + g.normal(0, 1, y.size)
+    ci = ev.bootstrap_ci(ev.auc, y, s, n_boot=200, seed=0)
+    assert ci == ev.bootstrap_ci(ev.auc, y, s, n_boot=200, seed=0)
+    assert ci[0] < ev.auc(y, s) < ci[1]
+    few = np.r_[np.flatnonzero(y == 1)[:10], np.flatnonzero(y == 0)]  # 10 positives instead of ~400
+    ci_few = ev.bootstrap_ci(ev.auc, y[few], s[few], n_boot=200, seed=0)
+    assert ci_few[1] - ci_few[0] > 3 * (ci[1] - ci[0])
+
+
+def test_bootstrap_keeps_both_classes_in_every_resample():
+    y, s = np.r_[1, np.zeros(50, int)], np.linspace(0, 1, 51)
+    low, high = ev.bootstrap_ci(ev.auc, y, s, n_boot=100, seed=0)  # one positive: never a one-class resample
+    assert low == high == ev.auc(y, s)
