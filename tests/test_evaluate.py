@@ -52,3 +52,10 @@ def test_bootstrap_keeps_both_classes_in_every_resample():
     y, s = np.r_[1, np.zeros(50, int)], np.linspace(0, 1, 51)
     low, high = ev.bootstrap_ci(ev.auc, y, s, n_boot=100, seed=0)  # one positive: never a one-class resample
     assert low == high == ev.auc(y, s)
+
+
+def test_bootstrap_95_percent_interval_has_the_normal_width():
+    g = np.random.default_rng(2)
+    y, s = np.r_[np.ones(5, int), np.zeros(2000, int)], np.r_[np.zeros(5), g.normal(0, 1, 2000)]
+    low, high = ev.bootstrap_ci(lambda y, s: s[y == 0].mean(), y, s, n_boot=1000, seed=0)
+    assert (high - low) / 2 == pytest.approx(1.96 * s[5:].std() / np.sqrt(2000), rel=0.15)
