@@ -241,6 +241,8 @@ CASES = [
     ("metric-bootstrap-level-1", lambda: ev.bootstrap_ci(ev.auc, [0, 1], [0.2, 0.5], level=1.0), ValueError, "level"),
     ("metric-bootstrap-n-boot-0", lambda: ev.bootstrap_ci(ev.auc, [0, 1], [0.2, 0.5], n_boot=0), ValueError, "n_boot"),
     ("metric-bootstrap-one-class", lambda: ev.bootstrap_ci(ev.auc, [0, 0], [0.2, 0.5]), ValueError, "both classes"),
+    ("vfl-dh-psi-repeated-id", lambda: vertical.dh_psi([1, 1], [1], seed=0), ValueError, "ids_a"),
+    ("vfl-dh-psi-seed-str", lambda: vertical.dh_psi([1], [1], seed="0"), TypeError, "seed"),
     # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
 ]  # fmt: skip
 

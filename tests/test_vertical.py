@@ -89,3 +89,15 @@ def test_the_retailers_columns_add_what_the_lesson_says(parties):
     p_bank = credit.sigmoid(b0 + Xb[test] @ coef)
     p_true = vfl.true_probability(bank.X[rows_b][test], retailer.X[rows_r][test])
     assert auc(y[test], p_bank) + 0.02 < auc(y[test], p_vertical) <= auc(y[test], p_true) + 0.005
+
+
+def test_dh_psi_aligns_like_the_toy_and_resists_the_guessing_attack():
+    bank, retailer = vfl.make_bank_and_retailer(300, 400, 200, id_space=20_000, seed=1)
+    rows_b, rows_r = vfl.dh_psi(bank.ids, retailer.ids, seed=0)
+    assert np.array_equal(bank.ids[rows_b], retailer.ids[rows_r]) and len(rows_b) == 200
+    # the retailer holds h(x)**a for each bank id; hashing every id itself (without a) matches none
+    a = vfl._secret_exponent(np.random.default_rng(0))
+    received = {pow(vfl._to_group(x), a, vfl.TOY_PRIME) for x in bank.ids}
+    guesses = {pow(vfl._to_group(z), 1, vfl.TOY_PRIME) for z in range(20_000)}
+    assert not received & guesses
+    assert received & {pow(vfl._to_group(z), a, vfl.TOY_PRIME) for z in range(20_000)}  # with a: all
