@@ -22,7 +22,8 @@ What each side receives still leaks: the residuals' signs *are* the labels
 (:func:`labels_from_residuals`), and the partial logits are the retailer's per-customer risk score.
 Hardy et al. (2017), "Private federated learning on vertically partitioned data via entity
 resolution and additively homomorphic encryption" (arXiv:1711.10677), keep these messages encrypted
-(Paillier) with a third-party coordinator holding the key and a Taylor approximation of the logistic
+with an additively homomorphic scheme, a third party (the coordinator) holding the decryption key,
+and train on a Taylor approximation of the logistic
 loss; this module shows the plaintext protocol so that what the encryption has to hide is visible.
 
 >>> bank, retailer = make_bank_and_retailer(seed=0)
