@@ -243,6 +243,9 @@ CASES = [
     ("metric-bootstrap-one-class", lambda: ev.bootstrap_ci(ev.auc, [0, 0], [0.2, 0.5]), ValueError, "both classes"),
     ("vfl-dh-psi-repeated-id", lambda: vertical.dh_psi([1, 1], [1], seed=0), ValueError, "ids_a"),
     ("vfl-dh-psi-seed-str", lambda: vertical.dh_psi([1], [1], seed="0"), TypeError, "seed"),
+    ("vfl-reconstruct-one-step", lambda: vertical.reconstruct_partner_columns([np.zeros(3)], [np.zeros(3)], lr=0.5), ValueError, "at least 2"),
+    ("vfl-reconstruct-lr-0", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.zeros(3)] * 2, lr=0), ValueError, "lr"),
+    ("vfl-reconstruct-no-change", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.ones(3)] * 2, lr=0.5), ValueError, "never changed"),
     # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
 ]  # fmt: skip
 

@@ -101,3 +101,12 @@ def test_dh_psi_aligns_like_the_toy_and_resists_the_guessing_attack():
     guesses = {pow(vfl._to_group(z), 1, vfl.TOY_PRIME) for z in range(20_000)}
     assert not received & guesses
     assert received & {pow(vfl._to_group(z), a, vfl.TOY_PRIME) for z in range(20_000)}  # with a: all
+
+
+def test_bank_rebuilds_the_retailers_columns_up_to_a_rotation_after_three_steps(parties):
+    Xb, y, Xr = _aligned(parties)
+    for l2 in (0.0, 1e-2):
+        run = vfl.train_vertical(Xb, y, Xr, lr=0.5, steps=3, l2=l2)
+        X_hat = vfl.reconstruct_partner_columns(run.received_by_bank, run.received_by_retailer, lr=0.5, l2=l2)
+        assert X_hat.shape == Xr.shape
+        assert np.allclose(X_hat @ X_hat.T, Xr @ Xr.T, atol=1e-8)  # every distance between customers

@@ -62,6 +62,7 @@ __all__ = [
     "is_customer",
     "labels_from_residuals",
     "make_bank_and_retailer",
+    "reconstruct_partner_columns",
     "retail_design",
     "salted_hash_psi",
     "shared_rows",
@@ -432,3 +433,44 @@ def labels_from_residuals(residual: np.ndarray) -> np.ndarray:
     [0, 1, 0]
     """
     return (np.asarray(residual) < 0).astype(np.int64)
+
+
+def reconstruct_partner_columns(
+    received: list[np.ndarray], residuals: list[np.ndarray], *, lr: float, l2: float = 0.0
+) -> np.ndarray:
+    """What the bank can rebuild from the retailer's partial logits: its columns, up to a rotation.
+
+    Between two steps the retailer's scores change by ``-lr * (X_r @ X_r.T @ r / n + l2 * u)``; the
+    bank knows every ``u`` (it received them) and every ``r`` (it computed them). So the changes
+    span the same space as the columns of ``X_r``, and solving for the 2 x 2 (d x d) matrix that
+    links them gives ``X_r @ Q`` for some unknown rotation ``Q``: every distance between two
+    customers in the retailer's feature space, exactly. A handful of steps is enough
+    (one more than the retailer's number of columns, when the residuals differ enough).
+
+    >>> g = np.random.default_rng(0); Xr = g.normal(size=(50, 2)); y = (g.random(50) < 0.3).astype(int)
+    >>> run = train_vertical(g.normal(size=(50, 3)), y, Xr, lr=0.5, steps=4)
+    >>> X_hat = reconstruct_partner_columns(run.received_by_bank, run.received_by_retailer, lr=0.5)
+    >>> bool(np.allclose(X_hat @ X_hat.T, Xr @ Xr.T))
+    True
+    """
+    lr = check_real(lr, "lr", low=0, include_low=False)
+    l2 = check_real(l2, "l2", low=0)
+    if len(received) != len(residuals) or len(received) < 2:
+        raise ValueError(
+            f"received and residuals must be the messages of the same steps, at least 2; got {len(received)} and {len(residuals)}"
+        )
+    U = np.column_stack(received).astype(float)  # n x T scores the bank received
+    R = np.column_stack(residuals).astype(float)[:, :-1]  # the residuals that caused each change
+    n = U.shape[0]
+    change = U[:, 1:] - U[:, :-1] + lr * l2 * U[:, :-1]  # = -(lr/n) K R, with K = X_r X_r^T
+    basis, sing, _ = np.linalg.svd(change, full_matrices=False)
+    d = int((sing > sing[0] * 1e-8).sum()) if sing[0] > 0 else 0
+    if d == 0:
+        raise ValueError("the partner's scores never changed: nothing to reconstruct")
+    basis = basis[:, :d]  # the span of X_r's columns
+    # change = -(lr/n) basis G basis^T R with G = A A^T (X_r = basis A): solve for G, least squares
+    left, right = basis.T @ change, basis.T @ R
+    G = -(n / lr) * left @ np.linalg.pinv(right)
+    G = (G + G.T) / 2
+    values, vectors = np.linalg.eigh(G)
+    return basis @ vectors @ np.diag(np.sqrt(np.clip(values, 0, None)))
