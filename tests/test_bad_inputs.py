@@ -18,6 +18,8 @@ import torch
 
 from fedlearn_edu import aggregate as agg
 from fedlearn_edu import algorithms, attacks, data
+from fedlearn_edu.applications import credit, horizontal, vertical
+from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate
@@ -268,6 +270,59 @@ CASES = [
     ("malicious-attacker-99-in-run", lambda: simulate(digits(), parts(), attacks.Malicious(algorithms.FedAvg(), [99], attacks.sign_flip), rounds=1), ValueError, "99"),
     ("malicious-forge-none", lambda: attacks.Malicious(algorithms.FedAvg(), [0], None), TypeError, "forge"),
     ("run-attack-C-str", lambda: attacks.run_attack(digits(), parts(), "sign_flip", 0.2, "FedAvg", rounds=1, C="1"), TypeError, "C (the fraction"),
+    # --- lesson 08 finance: credit data, risk metrics, vertical FL ---------------------------------
+    ("credit-scale-0", lambda: credit.make_banks(scale=0), ValueError, "scale"),
+    ("credit-scale-str", lambda: credit.make_banks(scale="1"), TypeError, "scale"),
+    ("credit-profiles-one", lambda: credit.make_banks(credit.BANKS[0]), TypeError, "profiles"),
+    ("credit-profiles-dict", lambda: credit.make_banks([{"name": "x"}]), TypeError, "profiles[0]"),
+    ("credit-seed-negative", lambda: credit.make_banks(seed=-1), ValueError, "seed"),
+    ("credit-draw-n-0", lambda: credit.draw_customers(credit.BANKS[0], 0), ValueError, "n must"),
+    ("credit-design-4-columns", lambda: credit.design(np.ones((3, 4))), ValueError, "shape"),
+    ("credit-design-income-0", lambda: credit.design([[40, 0, 0.3, 5, 0]]), ValueError, "income"),
+    ("credit-design-nan", lambda: credit.design([[np.nan, 30, 0.3, 5, 0]]), ValueError, "nan"),
+    ("credit-split-fraction-1", lambda: credit.train_test_split(credit.make_banks(scale=0.1)[0], test_fraction=1.0), ValueError, "test_fraction"),
+    ("credit-split-array", lambda: credit.train_test_split(np.ones((3, 5))), TypeError, "bank"),
+    ("credit-fit-labels-2", lambda: credit.fit_logistic(np.ones((3, 2)), [0, 1, 2]), ValueError, "0/1"),
+    ("credit-fit-l2-negative", lambda: credit.fit_logistic(np.ones((2, 2)), [0, 1], l2=-1), ValueError, "l2"),
+    ("metric-auc-one-class", lambda: ev.auc([1, 1, 1], [0.2, 0.5, 0.9]), ValueError, "both classes"),
+    ("metric-auc-lengths", lambda: ev.auc([0, 1], [0.2, 0.5, 0.9]), ValueError, "same length"),
+    ("metric-auc-labels-2", lambda: ev.auc([0, 2], [0.2, 0.5]), ValueError, "0/1"),
+    ("metric-auc-str-scores", lambda: ev.auc([0, 1], ["a", "b"]), TypeError, "scores"),
+    ("metric-ap-no-positive", lambda: ev.average_precision([0, 0], [0.2, 0.5]), ValueError, "positive"),
+    ("metric-brier-above-1", lambda: ev.brier_score([0, 1], [0.2, 1.5]), ValueError, "probabilities"),
+    ("metric-ece-n-bins-0", lambda: ev.expected_calibration_error([0, 1], [0.2, 0.5], n_bins=0), ValueError, "n_bins"),
+    ("metric-scores-nan", lambda: ev.auc([0, 1], [0.2, np.nan]), ValueError, "nan"),
+    ("vfl-hash-salt-str", lambda: vertical.hash_ids([1, 2], "salt"), TypeError, "salt"),
+    ("vfl-hash-repeated-id", lambda: vertical.hash_ids([1, 1], b"s"), ValueError, "repeat"),
+    ("vfl-hash-float-ids", lambda: vertical.hash_ids([1.5, 2.0], b"s"), TypeError, "ids"),
+    ("vfl-attack-id-space-0", lambda: vertical.dictionary_attack([], salt=b"s", id_space=0), ValueError, "id_space"),
+    ("vfl-member-negative", lambda: vertical.is_customer(-1, [], salt=b"s"), ValueError, "person_id"),
+    ("vfl-make-shared-too-many", lambda: vertical.make_bank_and_retailer(10, 20, 11), ValueError, "n_shared"),
+    ("vfl-make-id-space-small", lambda: vertical.make_bank_and_retailer(10, 20, 5, id_space=10), ValueError, "id_space"),
+    ("vfl-train-misaligned", lambda: vertical.train_vertical(np.ones((3, 1)), [0, 1, 0], np.ones((2, 1))), ValueError, "align"),
+    ("vfl-train-lr-0", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 1], np.ones((2, 1)), lr=0), ValueError, "lr"),
+    ("vfl-train-steps-float", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 1], np.ones((2, 1)), steps=1.5), TypeError, "steps"),
+    ("vfl-train-labels-2", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 2], np.ones((2, 1))), ValueError, "0/1"),
+    ("vfl-train-nan", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 1], np.full((2, 1), np.nan)), ValueError, "X_retailer"),
+    ("vfl-retail-3-columns", lambda: vertical.retail_design(np.ones((2, 3))), ValueError, "shape"),
+    ("horiz-federation-one-bank", lambda: horizontal.federation(credit.make_banks(scale=0.1)[0], []), TypeError, "train_banks"),
+    ("horiz-federation-lengths", lambda: horizontal.federation(credit.make_banks(scale=0.1), credit.make_banks(scale=0.1)[:2]), ValueError, "same banks"),
+    ("horiz-state-list", lambda: horizontal.logistic_from_state([np.zeros((2, 6))]), TypeError, "state"),
+    ("horiz-state-two-layers", lambda: horizontal.logistic_from_state({"0.weight": np.zeros((3, 6)), "0.bias": np.zeros(3), "2.weight": np.zeros((2, 3)), "2.bias": np.zeros(2)}), ValueError, "one linear layer"),
+    ("horiz-state-three-classes", lambda: horizontal.logistic_from_state({"weight": np.zeros((3, 6)), "bias": np.zeros(3)}), ValueError, "two-class"),
+    ("horiz-alone-empty", lambda: horizontal.pooled_and_alone([]), TypeError, "train_banks"),
+    ("horiz-scores-models-list", lambda: horizontal.per_bank_scores([(0.0, np.zeros(6))], credit.make_banks(scale=0.1)), TypeError, "models"),
+    ("horiz-scores-models-count", lambda: horizontal.per_bank_scores({"alone": [(0.0, np.zeros(6))]}, credit.make_banks(scale=0.1)), ValueError, "alone"),
+    ("metric-bootstrap-not-callable", lambda: ev.bootstrap_ci("auc", [0, 1], [0.2, 0.5]), TypeError, "metric"),
+    ("metric-bootstrap-level-1", lambda: ev.bootstrap_ci(ev.auc, [0, 1], [0.2, 0.5], level=1.0), ValueError, "level"),
+    ("metric-bootstrap-n-boot-0", lambda: ev.bootstrap_ci(ev.auc, [0, 1], [0.2, 0.5], n_boot=0), ValueError, "n_boot"),
+    ("metric-bootstrap-one-class", lambda: ev.bootstrap_ci(ev.auc, [0, 0], [0.2, 0.5]), ValueError, "both classes"),
+    ("vfl-dh-psi-repeated-id", lambda: vertical.dh_psi([1, 1], [1], seed=0), ValueError, "ids_a"),
+    ("vfl-dh-psi-seed-str", lambda: vertical.dh_psi([1], [1], seed="0"), TypeError, "seed"),
+    ("vfl-reconstruct-one-step", lambda: vertical.reconstruct_partner_columns([np.zeros(3)], [np.zeros(3)], lr=0.5), ValueError, "at least 2"),
+    ("vfl-reconstruct-lr-0", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.zeros(3)] * 2, lr=0), ValueError, "lr"),
+    ("vfl-reconstruct-no-change", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.ones(3)] * 2, lr=0.5), ValueError, "never changed"),
+    # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
 ]  # fmt: skip
 
 

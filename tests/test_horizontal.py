@@ -1,0 +1,54 @@
+"""Horizontal FL across banks (lesson 08): the plumbing around the engine, and the per-bank table."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import torch
+
+from fedlearn_edu.applications import credit, horizontal
+
+
+@functools.cache
+def splits():
+    pairs = [credit.train_test_split(b, seed=0) for b in credit.make_banks(seed=0)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def test_federation_one_partition_per_bank_covering_the_train_rows():
+    train, test = splits()
+    data, parts = horizontal.federation(train, test)
+    assert np.array_equal(np.concatenate(parts), np.arange(len(data.y_train)))
+    for bank, part in zip(train, parts, strict=True):
+        assert np.array_equal(data.y_train[part], bank.y)
+        assert np.allclose(data.x_train[part], credit.design(bank.X), atol=1e-6)
+
+
+def test_two_class_linear_layer_is_the_logistic_regression():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 2))
+    Z = credit.design(splits()[1][0].X)
+    with torch.no_grad():
+        p_torch = torch.softmax(model(torch.tensor(Z, dtype=torch.float32)), dim=1)[:, 1].numpy()
+    intercept, coef = horizontal.logistic_from_state(model.state_dict())
+    assert np.allclose(p_torch, credit.sigmoid(intercept + Z @ coef), atol=1e-6)
+
+
+def test_pooling_recovers_the_truth_better_than_the_rare_default_bank_alone():
+    pooled, alone = horizontal.pooled_and_alone(splits()[0])
+    error = lambda model: np.abs(model[1] - credit.TRUE_MODEL.coef).max()  # noqa: E731
+    assert error(pooled) < 0.1
+    assert error(alone[1]) > 3 * error(pooled)  # the private bank: 2-3 % defaults
+
+
+def test_per_bank_table_deterministic_with_the_truth_first():
+    train, test = splits()
+    pooled, alone = horizontal.pooled_and_alone(train)
+    rows = horizontal.per_bank_scores({"pooled": pooled, "alone": alone}, test)
+    again = horizontal.per_bank_scores({"pooled": pooled, "alone": alone}, test)
+    assert repr(rows) == repr(again)  # NaN coef_error of the truth compares by its text
+    assert [r["method"] for r in rows[:5]] == ["true model"] * 5
+    assert len(rows) == 15 and {r["bank"] for r in rows} == {b.name for b in test}
+    for r in rows:
+        assert 0.5 < r["auc"] <= 1 and 0 <= r["ece"] <= 1
