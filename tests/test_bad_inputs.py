@@ -20,6 +20,7 @@ from fedlearn_edu import aggregate as agg
 from fedlearn_edu import algorithms, attacks, data
 from fedlearn_edu.applications import credit, horizontal, vertical
 from fedlearn_edu.applications import evaluate as ev
+from fedlearn_edu.applications import medical as med
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate
@@ -322,6 +323,33 @@ CASES = [
     ("vfl-reconstruct-one-step", lambda: vertical.reconstruct_partner_columns([np.zeros(3)], [np.zeros(3)], lr=0.5), ValueError, "at least 2"),
     ("vfl-reconstruct-lr-0", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.zeros(3)] * 2, lr=0), ValueError, "lr"),
     ("vfl-reconstruct-no-change", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.ones(3)] * 2, lr=0.5), ValueError, "never changed"),
+    # --- lesson 08 hospitals (applications.medical) and per-site evaluation ---------------------------
+    ("med-split-sites-one", lambda: med.split_hospitals(*med.load_breast_cancer(), med.HOSPITALS[0]), TypeError, "sites"),
+    ("med-split-sites-dict", lambda: med.split_hospitals(*med.load_breast_cancer(), [{"name": "x"}]), TypeError, "sites[0]"),
+    ("med-split-too-many", lambda: med.split_hospitals(*med.load_breast_cancer(), [med.SiteProfile("big", 500, 0.6)]), ValueError, "malignant"),
+    ("med-split-n-1", lambda: med.split_hospitals(*med.load_breast_cancer(), [med.SiteProfile("tiny", 1, 0.5)]), ValueError, "n"),
+    ("med-split-share-above-1", lambda: med.split_hospitals(*med.load_breast_cancer(), [med.SiteProfile("x", 10, 1.5)]), ValueError, "malignant"),
+    ("med-split-scale-0", lambda: med.split_hospitals(*med.load_breast_cancer(), [med.SiteProfile("x", 10, 0.5, scale=0)]), ValueError, "scale"),
+    ("med-split-seed-negative", lambda: med.split_hospitals(*med.load_breast_cancer(), seed=-1), ValueError, "seed"),
+    ("med-split-labels-2", lambda: med.split_hospitals(np.ones((3, 2)), [0, 1, 2]), ValueError, "0/1"),
+    ("med-split-shapes", lambda: med.split_hospitals(np.ones((3, 2)), [0, 1]), ValueError, "shape"),
+    ("med-train-test-array", lambda: med.train_test_split(np.ones((4, 2))), TypeError, "hospital"),
+    ("med-train-test-fraction-1", lambda: med.train_test_split(med.split_hospitals(*med.load_breast_cancer())[0], test_fraction=1.0), ValueError, "test_fraction"),
+    ("med-site-sums-empty", lambda: med.site_sums(np.ones((0, 3))), ValueError, "X"),
+    ("med-site-sums-1d", lambda: med.site_sums([1.0, 2.0]), ValueError, "shape"),
+    ("med-site-sums-nan", lambda: med.site_sums([[1.0], [np.nan]]), ValueError, "NaN"),
+    ("med-standardise-empty", lambda: med.federated_standardisation([]), TypeError, "sums"),
+    ("med-standardise-one-tuple", lambda: med.federated_standardisation((2, np.ones(1), np.ones(1))), TypeError, "sums"),
+    ("med-standardise-n-0", lambda: med.federated_standardisation([(0, np.ones(1), np.ones(1))]), ValueError, "n"),
+    ("med-federation-lengths", lambda: med.federation(med.split_hospitals(*med.load_breast_cancer()), med.split_hospitals(*med.load_breast_cancer())[:2], 0.0, 1.0), ValueError, "same hospitals"),
+    ("med-federation-arrays", lambda: med.federation([np.ones((2, 2))], [np.ones((2, 2))], 0.0, 1.0), TypeError, "Hospital"),
+    ("metric-accuracy-threshold-2", lambda: ev.accuracy([0, 1], [0.2, 0.5], threshold=2), ValueError, "threshold"),
+    ("metric-accuracy-not-probabilities", lambda: ev.accuracy([0, 1], [0.2, 1.5]), ValueError, "probabilities"),
+    ("metric-table-not-mapping", lambda: ev.per_site_table([[0.2, 0.8]], [[0, 1]], ["A"]), TypeError, "probabilities"),
+    ("metric-table-sites-str", lambda: ev.per_site_table({"m": [[0.2, 0.8]]}, [[0, 1]], "A"), TypeError, "sites"),
+    ("metric-table-labels-count", lambda: ev.per_site_table({"m": [[0.2, 0.8]]}, [[0, 1], [0, 1]], ["A"]), ValueError, "one array per site"),
+    ("metric-table-method-count", lambda: ev.per_site_table({"m": [[0.2, 0.8], [0.1, 0.9]]}, [[0, 1]], ["A"]), ValueError, "m"),
+    ("metric-table-n-boot-0", lambda: ev.per_site_table({"m": [[0.2, 0.8]]}, [[0, 1]], ["A"], n_boot=0), ValueError, "n_boot"),
     # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
 ]  # fmt: skip
 
