@@ -56,6 +56,7 @@ def test_train_test_split_is_stratified_and_disjoint(hospitals):
         assert len(train) + len(test) == len(h)
         assert not set(train.patient) & set(test.patient)
         assert int(test.y.sum()) == round(0.3 * h.y.sum())
+        assert int((1 - test.y).sum()) == round(0.3 * (1 - h.y).sum())
         assert test.scale == h.scale
 
 
