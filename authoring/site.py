@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
 import shutil
 import sys
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "build" / "site"
 SECTIONS = ("notebooks", "exercises")  # rendered folders, same names as in the repository
 TIME = re.compile(r"\*\*Time:\*\*\s*([^.\n]*)")
+GLOSSARY = Path("docs") / "glossary.json"  # one term per entry: id, term, definition, lesson
 
 
 def pages_for(root: Path = ROOT) -> list[Path]:
@@ -94,9 +96,60 @@ def _row(lesson: Path, root: Path, with_slides: bool) -> str:
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
+def write_glossary(out_dir: Path, root: Path = ROOT) -> Path | None:
+    """The glossary page: every term, its definition and the lesson that introduces it (linked).
+
+    Its one source is ``docs/glossary.json``; without that file there is no page (and no link to it)."""
+    if not (root / GLOSSARY).exists():
+        return None
+    data = json.loads((root / GLOSSARY).read_text(encoding="utf-8"))
+    lessons = {p.stem[:2]: p.stem for p in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
+    rows = []
+    for entry in sorted(data["terms"], key=lambda e: (e["lesson"], e["term"].lower())):
+        number = entry["lesson"]
+        where = (
+            f'<a href="notebooks/{lessons[number]}.html">lesson {number}</a>'
+            if number in lessons
+            else f"lesson {number}"
+        )
+        rows.append(
+            f'<tr id="{html.escape(entry["id"])}"><td><b>{html.escape(entry["term"])}</b></td>'
+            f"<td>{html.escape(entry['definition'])}</td><td>{where}</td></tr>"
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>fedlearn-edu: {html.escape(data["title"])}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; line-height: 1.6; }}
+table {{ border-collapse: collapse; width: 100%; }} th {{ text-align: left; }}
+td, th {{ padding: 0.35em 0.6em; border-bottom: 1px solid #ddd; vertical-align: top; }}
+a {{ color: #0072B2; }}
+</style></head>
+<body>
+<p><a href="index.html">All lessons</a></p>
+<h1>{html.escape(data["title"])}</h1>
+<p>{len(rows)} terms, grouped by the lesson that introduces them.</p>
+<table>
+<tr><th>term</th><th>meaning</th><th>introduced in</th></tr>
+{chr(10).join(rows)}
+</table>
+</body>
+</html>
+"""
+    target = out_dir / "glossary.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
 def write_index(out_dir: Path, lessons: list[Path], root: Path, with_slides: bool) -> Path:
     """The front page: the lessons in order, each with its time, exercises and slides."""
     rows = "\n".join(_row(lesson, root, with_slides) for lesson in lessons)
+    glossary = (
+        '<p><a href="glossary.html">Glossary</a>: every term the course uses, and the lesson that introduces it.</p>'
+        if (root / GLOSSARY).exists()
+        else ""
+    )
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -116,6 +169,7 @@ from its page, or get the whole kit and start it with <code>python3 kit.py lab</
 <tr><th>lesson</th><th>time</th><th></th><th></th></tr>
 {rows}
 </table>
+{glossary}
 </body>
 </html>
 """
@@ -135,6 +189,7 @@ def build(out_dir: Path = DEFAULT_OUT, root: Path = ROOT, with_slides: bool = Tr
     if with_slides:
         exercises = {p: f"../exercises/{p.stem}.html" for p in paths if p.parent.name == "exercises"}
         slides.build(lessons, out_dir / "slides", hrefs=exercises)
+    write_glossary(out_dir, root)
     write_index(out_dir, lessons, root, with_slides)
     return written
 

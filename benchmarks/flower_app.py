@@ -1,14 +1,15 @@
 """The benchmark's configuration as a Flower app, run by Flower's own simulation engine.
 
 Used by ``engines.py`` (run it, not this file). Written the way a Flower 1.42 user would:
-a ``ClientApp`` whose ``train`` function loads its partition and runs plain SGD with
-``torch.optim.SGD``, a ``ServerApp`` that runs ``flwr.serverapp.strategy.FedAvg`` with a central
+a ``ClientApp`` whose ``train`` function loads its partition and runs plain SGD with the kit's
+one local-training routine (``fedlearn_edu.training.local_train``), a ``ServerApp`` that runs ``flwr.serverapp.strategy.FedAvg`` with a central
 ``evaluate_fn``, and ``flwr.simulation.run_simulation`` (Ray backend, one CPU per client).
 
 Same data split, model, initial weights and minibatch order as the kit's engines: the digits
 split (seed 0), ``iid_partition(..., seed=0)``, ``mlp((64, 32, 10), seed=0)``, and client ``k``'s
 minibatch order in round ``r`` drawn from ``client_seeds(seed, r, K)[k]`` exactly as
-``VirtualWorker.train`` does. So all engines should end at the same weights.
+the kit's engines do (``fedlearn_edu.training.minibatch_order``). So all engines should end at the
+same weights.
 
     python benchmarks/flower_app.py K ROUNDS OUT.npz      (prints one JSON line)
 """
@@ -32,9 +33,9 @@ from flwr.serverapp.strategy import FedAvg
 from flwr.simulation import run_simulation
 
 from fedlearn_edu.data import iid_partition, load_digits
-from fedlearn_edu.simulation.fast import local_batches
 from fedlearn_edu.simulation.models import evaluate, mlp
 from fedlearn_edu.simulation.sampling import client_seeds
+from fedlearn_edu.training import local_train
 
 SETTINGS = {"lr": 0.05, "epochs": 1, "batch-size": 10, "seed": 0}
 
@@ -56,17 +57,12 @@ def train(msg: Message, context: Context) -> Message:
     x, y = client_data(k, n)
     model = mlp((64, 32, 10), seed=0)
     model.load_state_dict(msg.content["arrays"].to_torch_state_dict())
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(config["lr"]))
     seed = int(client_seeds(int(config["seed"]), int(config["server-round"]), n)[k])
-    losses = []
-    for batch in local_batches(len(x), int(config["epochs"]), int(config["batch-size"]), seed):
-        batch = torch.from_numpy(batch)
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x[batch]), y[batch])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    metrics = MetricRecord({"num-examples": len(x), "train-loss": float(np.mean(losses))})
+    result = local_train(
+        model, x, y, lr=float(config["lr"]), epochs=int(config["epochs"]),
+        batch_size=int(config["batch-size"]), loss="cross_entropy", seed=seed,
+    )  # fmt: skip
+    metrics = MetricRecord({"num-examples": len(x), "train-loss": float(result.loss)})
     content = RecordDict({"arrays": ArrayRecord(model.state_dict()), "metrics": metrics})
     return Message(content=content, reply_to=msg)
 

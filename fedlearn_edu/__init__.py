@@ -7,11 +7,16 @@ bottom layer up (a module only imports from the layers above it in this list):
                       robust rules (median, trimmed mean, Krum, norm clipping); numpy only
 - ``data``         -- the digits data set, the article's toy data, and client partitions; numpy only
 - ``commlog``      -- the log of what travels between server and workers
+- ``training``     -- the one local-training routine (plain SGD, a per-step correction, a step budget)
+                      and the one place minibatch order comes from
 - ``workers``      -- ``VirtualWorker``: a client that keeps its data and trains what it is sent
 - ``two_workers``  -- the article's bob-and-alice experiment (lesson 03)
-- ``simulation``   -- ``run_fedavg`` over many clients: a readable engine and a fast one (lesson 04)
+- ``algorithms``   -- one federated algorithm a file behind one interface: FedAvg, robust rules, DP-FedAvg
+- ``simulation``   -- ``simulate`` / ``run_fedavg`` over many clients: one round driver, a readable engine
+                      and a fast one (lesson 04)
 - ``privacy``      -- gradient leakage, DP-FedAvg and its accountant, secure aggregation (lesson 06)
-- ``attacks``      -- poisoned clients: label flipping, sign flipping, a backdoor (lesson 07)
+- ``attacks``      -- poisoned clients: label flipping, sign flipping, a backdoor; ``Malicious`` plugs
+                      attackers into any algorithm by client id (lesson 07)
 - ``plots``        -- figures: the shared style, then one module per topic
 - ``widgets``      -- interactive widgets for the lessons, one module per widget
 - ``checker``      -- the exercise checker behind ``q1.check()``, ``q1.hint()``, ``q1.solution()``

@@ -10,10 +10,10 @@ clients can break that trust in two ways:
 - **model poisoning** -- send a forged update: :func:`sign_flip` sends ``-scale`` times the
   honest update, pushing the global model uphill.
 
-:class:`Server` wraps an aggregation rule so that :func:`fedlearn_edu.simulation.run_fedavg` can
-simulate both (it remembers the global model, lets the attackers forge their updates, and gives
-rules such as ``norm_clipped_mean`` the ``center`` they need). Numpy only; the simulation (torch)
-is imported only when you run an experiment.
+:class:`Malicious` plugs attackers into any algorithm of :mod:`fedlearn_edu.algorithms` by client
+id, so :func:`fedlearn_edu.simulation.simulate` can simulate model poisoning with any C and any
+server rule (the rules get the global model as ``center`` from the algorithm). Numpy only; the
+simulation (torch) is imported only when you run an experiment.
 
 >>> flip_labels(np.array([0, 3, 9]), n_classes=10).tolist()
 [9, 6, 0]
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -39,12 +39,13 @@ from fedlearn_edu._validation import (
     check_real,
     rng,
 )
+from fedlearn_edu.algorithms.base import Algorithm
 
 __all__ = [
     "ATTACKS",
     "TRIGGER_PIXELS",
     "AttackResult",
-    "Server",
+    "Malicious",
     "add_trigger",
     "attack_table",
     "backdoor_success",
@@ -165,59 +166,57 @@ def sign_flip(update: Any, scale: float = 1.0) -> Any:
     return unstack(stacked, {key: -scale * a[0] for key, a in stacked.arrays.items()})
 
 
-def _accepts(rule: Callable, name: str) -> bool:
-    try:
-        return name in inspect.signature(rule).parameters
-    except (TypeError, ValueError):
-        return False
+class Malicious(Algorithm):
+    """Malicious clients plugged into any algorithm **by client id**: ``Malicious(FedAvg(), {3, 7}, sign_flip)``.
 
-
-class Server:
-    """An aggregation rule for ``run_fedavg(..., C=1.0, aggregate=Server(...))`` that knows the round.
-
-    It remembers the global model (starting from ``initial``, a ``state_dict``), so it can
-
-    - let the ``attackers`` forge their update with ``forge(update, scale)`` (e.g. :func:`sign_flip`):
-      an attacker sends ``global + forge(w_k - global, scale)`` instead of ``w_k``;
-    - give ``rule`` the global model as ``center=`` if it takes one (``norm_clipped_mean``).
-
-    Every client must take part in every round (C = 1), so that position k in the list of
-    models is client k.
+    An algorithm in its own right (it wraps ``inner``): every client trains as ``inner`` says; then
+    each client in ``attackers``, on its side, replaces its reply with ``start + forge(w_k - start,
+    scale)`` (e.g. :func:`sign_flip`), where ``start`` is the model it was sent. Works with any C
+    (a client is an attacker because of its id, not its position in a list) and any server rule.
+    Data poisoning needs no wrapper: :func:`poison` the attackers' data instead.
     """
 
-    def __init__(
-        self,
-        rule: Callable,
-        initial: dict,
-        attackers: Iterable[int] = (),
-        forge: Callable | None = None,
-        scale: float = 1.0,
-    ):
-        self.rule, self.state = rule, {k: v.detach().clone() for k, v in initial.items()}
-        self.attackers, self.forge, self.scale = set(attackers), forge, scale
-        inner = getattr(rule, "func", rule)
-        self.__name__ = getattr(inner, "__name__", type(inner).__name__)
+    def __init__(self, inner: Algorithm, attackers: Iterable[int], forge: Callable, scale: float = 1.0):
+        if not isinstance(inner, Algorithm):
+            raise TypeError(f"inner must be an algorithm such as FedAvg(); got {inner!r}")
+        if not callable(forge):
+            raise TypeError(
+                f"forge must be a function (update, scale) -> update, e.g. sign_flip; got {forge!r}"
+            )
+        self.inner, self.forge, self.name = inner, forge, inner.name
+        self.scale = check_real(scale, "scale")
+        self.attackers = set(check_indices(attackers, "attackers (client ids)").tolist())
 
-    def __call__(self, models: Sequence[dict], num_samples: Sequence[int]) -> dict:
-        if self.forge is not None and self.attackers:
-            if len(models) <= max(self.attackers):
-                raise ValueError(
-                    f"Server got {len(models)} models: run with C=1.0 so every client takes part"
-                )
-            models = [self._forged(m) if k in self.attackers else m for k, m in enumerate(models)]
-        kwargs = {}
-        if _accepts(self.rule, "num_samples"):
-            kwargs["num_samples"] = list(num_samples)
-        if _accepts(self.rule, "center"):
-            kwargs["center"] = self.state
-        self.state = self.rule(models, **kwargs)
-        return self.state
+    def init(self, weights, *, seed, n_clients):
+        check_indices(sorted(self.attackers), "attackers (client ids)", n=n_clients)
+        return self.inner.init(weights, seed=seed, n_clients=n_clients)
 
-    def _forged(self, model: dict) -> dict:
-        both = stack_models([self.state, model])
-        update = unstack(both, {key: a[1] - a[0] for key, a in both.arrays.items()})
-        forged = stack_models([self.state, self.forge(update, self.scale)])
-        return unstack(forged, {key: a[0] + a[1] for key, a in forged.arrays.items()})
+    def configure(self, round, weights, server_state, clients, plan):
+        return self.inner.configure(round, weights, server_state, clients, plan)
+
+    def local_plan(self, client, message, client_state):
+        return self.inner.local_plan(client, message, client_state)
+
+    def client_reply(self, client, message, reply, client_state):
+        reply = self.inner.client_reply(client, message, reply, client_state)
+        if client in self.attackers:
+            forged = _forged(message.weights, reply.weights, self.forge, self.scale)
+            reply = dataclasses.replace(reply, weights=forged)
+        return reply
+
+    def aggregate(self, round, weights, server_state, replies):
+        return self.inner.aggregate(round, weights, server_state, replies)
+
+    def __repr__(self) -> str:
+        return f"Malicious({self.inner!r}, attackers={sorted(self.attackers)})"
+
+
+def _forged(start: dict, model: dict, forge: Callable, scale: float) -> dict:
+    """``start + forge(model - start, scale)``, for a ``state_dict``."""
+    both = stack_models([start, model])
+    update = unstack(both, {key: a[1] - a[0] for key, a in both.arrays.items()})
+    forged = stack_models([start, forge(update, scale)])
+    return unstack(forged, {key: a[0] + a[1] for key, a in forged.arrays.items()})
 
 
 # --- Experiments: one federation, one attack, one aggregation rule ----------------------------------
@@ -280,26 +279,40 @@ def run_attack(
     max_norm: float = 0.5,
     target: int = 0,
     seed: int = 0,
+    C: float = 1.0,
+    assumed_f: int | None = None,
 ) -> AttackResult:
-    """FedAvg (every client, every round) with ``fraction`` of the clients attacking; one rule.
+    """FedAvg with ``fraction`` of the clients attacking; one rule. ``C``: the fraction of clients
+    per round (default 1: every client, every round); the attackers are chosen by id. With C < 1
+    the rules are set up for the m clients of a round and the attackers expected among them.
+    ``assumed_f``: how many attackers a round the server's rules expect (default: the true number,
+    at least 1) -- a real server must guess it.
 
     ``attack``: ``"none"``, ``"label_flip"``, ``"sign_flip"`` (update times ``-scale``) or
     ``"backdoor"`` (half of each attacker's images carry the trigger, labelled ``target``).
     """
-    from fedlearn_edu.simulation import default_model, run_fedavg
+    from fedlearn_edu.algorithms.fedavg import RuleAlgorithm
+    from fedlearn_edu.simulation import default_model, simulate
     from fedlearn_edu.simulation.models import evaluate
 
     attackers = choose_attackers(len(partitions), fraction, seed=seed) if attack != "none" else []
-    rules = defences(len(partitions), len(attackers), max_norm)
+    from fedlearn_edu.simulation.sampling import clients_per_round
+
+    C = check_real(C, "C (the fraction of clients per round)", low=0, high=1, include_low=False)
+    per_round = clients_per_round(len(partitions), C)  # the rules see this many clients a round
+    expected = math.ceil(len(attackers) * per_round / len(partitions))  # attackers in a round, on average
+    if assumed_f is not None:
+        expected = check_count(assumed_f, "assumed_f (attackers the server expects)", minimum=1)
+    rules = defences(per_round, expected, max_norm)  # with C = 1: every client and every attacker
     if aggregator not in rules:
         raise ValueError(f"aggregator must be one of {', '.join(rules)}; got {aggregator!r}")
     poisoned = poison(data, partitions, attackers, attack, target=target, seed=seed)
     model = default_model(data, seed)
-    forge = sign_flip if attack == "sign_flip" else None
-    server = Server(rules[aggregator], model.state_dict(), attackers, forge, scale)
-    history = run_fedavg(
-        poisoned, partitions, model, rounds=rounds, C=1.0, E=E, B=B, lr=lr, aggregate=server, seed=seed,
-        progress=False,
+    algorithm = RuleAlgorithm(rules[aggregator], name=aggregator)
+    if attack == "sign_flip":
+        algorithm = Malicious(algorithm, attackers, sign_flip, scale)
+    history = simulate(
+        poisoned, partitions, algorithm, model, rounds=rounds, C=C, E=E, B=B, lr=lr, seed=seed, progress=False,
     )  # fmt: skip
     accuracy = evaluate(model, history.final_state, data.x_test, data.y_test, "cross_entropy")[0]
     success = backdoor_success(model, history.final_state, data, target)

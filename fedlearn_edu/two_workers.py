@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from fedlearn_edu._validation import check_count, check_real
 from fedlearn_edu.aggregate import fedavg, federated_mean
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.data import bob_alice
@@ -216,8 +217,14 @@ def train_two_workers(
     """
     if weighting not in WEIGHTINGS:
         raise ValueError(f"weighting must be 'equal' (the article) or 'samples' (McMahan); got {weighting!r}")
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 0:
-        raise ValueError(f"rounds must be a whole number, 0 or more; got {rounds!r}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(
+            f"model must be the starting model, a torch nn.Module such as article_model(seed=0); "
+            f"got {type(model).__name__}"
+        )
+    rounds = check_count(rounds, "rounds")
+    local_steps = check_count(local_steps, "local_steps")
+    lr = check_real(lr, "lr", low=0)
     log = CommunicationLog() if log is None else log
     workers = article_workers(log, bob_copies)
     global_model = copy.deepcopy(model)

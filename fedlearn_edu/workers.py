@@ -8,7 +8,8 @@ data raises :class:`PrivacyError`. Every transfer can be written to a
 :class:`~fedlearn_edu.commlog.CommunicationLog`.
 
 The article's experiment itself (its data, its model and its loop) is in
-:mod:`fedlearn_edu.two_workers`; ``train_two_workers`` is importable from here as well.
+:mod:`fedlearn_edu.two_workers` (which imports this module, never the other way round). The SGD
+loop itself is :func:`fedlearn_edu.training.local_train`, shared by every client in the kit.
 
 >>> import torch
 >>> bob = VirtualWorker("bob", torch.tensor([[1.0, 1.0], [0.0, 1.0]]), torch.tensor([[1.0], [1.0]]))
@@ -23,17 +24,18 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from fedlearn_edu._validation import check_count, check_real, check_seed
+from fedlearn_edu._validation import check_count, check_real
 from fedlearn_edu.commlog import CommunicationLog
+from fedlearn_edu.training import LOSSES, Correction, local_train
 
-__all__ = ["LOSSES", "PrivacyError", "VirtualWorker"]  # and train_two_workers, see the end
+__all__ = ["LOSSES", "PrivacyError", "VirtualWorker"]
 
 SERVER = "server"
 
@@ -55,21 +57,6 @@ def _refuse(worker: str, attribute: str) -> PrivacyError:
         f"`{worker}.train(model, lr=..., steps=...)`; `{worker}.num_samples` says how many examples "
         f"{worker} holds. (This guard is a teaching device, not security: see VirtualWorker's docstring.)"
     )
-
-
-def _sum_squares(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return ((pred - y) ** 2).sum()
-
-
-def _cross_entropy(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return nn.functional.cross_entropy(pred, y)
-
-
-# The losses a worker can train with: the article's sum of squares, and mean cross-entropy.
-LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "sum_squares": _sum_squares,
-    "cross_entropy": _cross_entropy,
-}
 
 
 def _as_data(value: Any, name: str, worker: str, labels: bool = False) -> torch.Tensor:
@@ -131,6 +118,7 @@ class VirtualWorker:
         self.name = name
         self.num_samples = len(x_t)
         self.last_loss = math.nan  # mean minibatch loss of the last train() call (a client may report it)
+        self.last_steps = 0  # how many SGD steps the last train() call took
         self.log = log
         self._template = copy.deepcopy(model) if model is not None else None
 
@@ -176,8 +164,8 @@ class VirtualWorker:
         self._record(round, SERVER, self.name, "global model", module.state_dict())
         return module
 
-    def _batches(self, steps: int | None, epochs: int | None, batch_size: int | None, seed: int) -> list:
-        """The index batches of one call to :meth:`train` (``None`` = the whole local dataset)."""
+    def _epochs(self, steps: int | None, epochs: int | None, batch_size: int | None) -> int:
+        """How many passes over the local data one call to :meth:`train` makes."""
         if (steps is None) == (epochs is None):
             raise ValueError(
                 "give exactly one of steps=k (k full-batch SGD steps, as in the article) "
@@ -189,17 +177,11 @@ class VirtualWorker:
                 raise ValueError(
                     "steps=k means k full-batch steps; for minibatches use epochs=E with batch_size=B"
                 )
-            return [None] * steps
+            return int(steps)  # k full-batch steps = k epochs of one full batch
         _check_number(epochs, "epochs", integer=True)
-        if batch_size is None:
-            return [None] * epochs
-        batch_size = check_count(batch_size, "batch_size (or None)", minimum=1)
-        rng = np.random.default_rng(seed)
-        n, batches = self.num_samples, []
-        for _ in range(epochs):
-            order = torch.from_numpy(rng.permutation(n))
-            batches.extend(order[i : i + batch_size] for i in range(0, n, batch_size))
-        return batches
+        if batch_size is not None:
+            check_count(batch_size, "batch_size (or None for the whole local data)", minimum=1)
+        return int(epochs)
 
     def train(
         self,
@@ -212,6 +194,8 @@ class VirtualWorker:
         loss: str = "sum_squares",
         seed: int = 0,
         round: int = 0,
+        max_steps: int | None = None,
+        correction: Correction | None = None,
     ) -> dict[str, torch.Tensor]:
         """Train a private copy of the global model on the local data; return its new ``state_dict``.
 
@@ -225,55 +209,27 @@ class VirtualWorker:
         - ``loss="sum_squares"``: ``((pred - y)**2).sum()`` (the article); ``"cross_entropy"``:
           the mean cross-entropy over the batch (``y`` integer class labels).
 
+        ``max_steps`` (a step budget) and ``correction`` (a term added to each gradient) are passed
+        on to :func:`fedlearn_edu.training.local_train`, which does the training.
+
         The model given is not modified. ``round`` only labels the log entries. Afterwards
         ``last_loss`` holds the mean of the minibatch losses of this call (``nan`` if no step was
         taken): a number a client may report along with its update, as Flower's clients do.
         """
         _check_number(lr, "lr")
-        check_seed(seed)
+        check_count(seed, "seed")
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {loss!r}")
+        n_epochs = self._epochs(steps, epochs, batch_size)
         x, y = self.__data
-        if loss == "cross_entropy" and (y.dtype.is_floating_point or y.ndim != 1):
-            raise ValueError(
-                f"{self.name}: loss='cross_entropy' needs y to be integer class labels of shape (n,), "
-                f"but {self.name}'s y has dtype {y.dtype} and shape {tuple(y.shape)}"
-            )
-        batches = self._batches(steps, epochs, batch_size, seed)
-        losses = []
         module = self._receive(model_or_state, round)
-        module.train()
-        loss_fn = LOSSES[loss]
-        params = [p for p in module.parameters() if p.requires_grad]
-        for batch in batches:
-            xb, yb = (x, y) if batch is None else (x[batch], y[batch])
-            pred = module(xb)
-            if loss == "sum_squares" and pred.shape != yb.shape:
-                raise ValueError(
-                    f"{self.name}: the model predicts shape {tuple(pred.shape)} but y has shape "
-                    f"{tuple(yb.shape)}; (pred - y) would broadcast to the wrong shape. Give y as "
-                    f"a column, e.g. y.reshape({tuple(pred.shape)})"
-                )
-            value = loss_fn(pred, yb)
-            losses.append(value.item())
-            grads = torch.autograd.grad(value, params, allow_unused=True)
-            with torch.no_grad():
-                for p, g in zip(params, grads, strict=True):
-                    if g is not None:
-                        p.add_(g, alpha=-lr)  # exactly what torch.optim.SGD does without momentum
+        result = local_train(
+            module, x, y, lr=lr, epochs=n_epochs, batch_size=batch_size, loss=loss, seed=seed,
+            max_steps=max_steps, correction=correction, who=self.name,
+        )  # fmt: skip
         # a copy, so that the module can be reused for the next round without changing what was sent
         state = {name: value.detach().clone() for name, value in module.state_dict().items()}
         self._template = module
-        self.last_loss = sum(losses) / len(losses) if losses else math.nan
+        self.last_loss, self.last_steps = result.loss, result.steps
         self._record(round, self.name, SERVER, "trained model", state)
         return state
-
-
-def __getattr__(name: str) -> Any:
-    # ``train_two_workers`` lives with the article's experiment; importing it lazily keeps the
-    # two modules free of an import cycle.
-    if name == "train_two_workers":
-        from fedlearn_edu.two_workers import train_two_workers
-
-        return train_two_workers
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from fedlearn_edu.aggregate import coordinate_median, fedavg, norm_clipped_mean
+from fedlearn_edu.aggregate import coordinate_median, norm_clipped_mean
 from fedlearn_edu.attacks import (
     TRIGGER_PIXELS,
-    Server,
+    Malicious,
     add_trigger,
     attack_table,
     choose_attackers,
@@ -74,19 +74,38 @@ def test_sign_flip_keeps_the_kind():
     assert out["w"].dtype == torch.float32 and out["w"].tolist() == [-3.0, -3.0]
 
 
-def test_server_forges_attackers_updates_and_passes_the_center():
+def test_malicious_clients_forge_by_id_and_rules_get_the_center():
+    from fedlearn_edu.algorithms import FedAvg, Message, Replies, Reply, RuleAlgorithm, TrainPlan
+
     start = {"w": torch.zeros(2)}
-    server = Server(fedavg, start, attackers=[1], forge=sign_flip, scale=2.0)
-    models = [{"w": torch.tensor([1.0, 1.0])}, {"w": torch.tensor([1.0, 1.0])}]
-    out = server(models, [1, 1])  # client 1 sends 0 - 2 * (1 - 0) = -2
-    assert out["w"].tolist() == [-0.5, -0.5] and server.state is out
-    out = server(models, [1, 1])  # now relative to the new global model -0.5: -0.5 - 2 * 1.5 = -3.5
-    assert out["w"].tolist() == [-1.25, -1.25]
-    clip = Server(functools.partial(norm_clipped_mean, max_norm=1.0), {"w": torch.full((1,), 10.0)})
-    assert clip([{"w": torch.tensor([20.0])}], [1])["w"].tolist() == [11.0]
-    assert Server(coordinate_median, start).__name__ == "coordinate_median"
-    with pytest.raises(ValueError, match=r"run with C=1\.0"):
-        Server(fedavg, start, attackers=[5], forge=sign_flip)(models, [1, 1])
+    message = Message(start, TrainPlan(1, None, 0.1))
+    bad = Malicious(FedAvg(weighted=False), attackers=[7], forge=sign_flip, scale=2.0)
+    honest = Reply({"w": torch.tensor([1.0, 1.0])}, 1, 0.0, 1)
+    assert bad.client_reply(3, message, honest, {}) is honest  # client 3 is honest
+    forged = bad.client_reply(7, message, honest, {})  # client 7 sends 0 - 2 * (1 - 0) = -2
+    assert forged.weights["w"].tolist() == [-2.0, -2.0]
+    replies = Replies.from_list([3, 7], [honest, forged])
+    assert bad.aggregate(1, start, {}, replies)[0]["w"].tolist() == [-0.5, -0.5]
+    clip = RuleAlgorithm(functools.partial(norm_clipped_mean, max_norm=1.0))
+    one = Replies.from_list([0], [Reply({"w": torch.tensor([20.0])}, 1, 0.0, 1)])
+    assert clip.aggregate(1, {"w": torch.full((1,), 10.0)}, {}, one)[0]["w"].tolist() == [11.0]
+    assert RuleAlgorithm(coordinate_median).name == "coordinate_median"
+    with pytest.raises(ValueError, match="client ids"):
+        Malicious(FedAvg(), attackers=[-1], forge=sign_flip)
+
+
+def test_attacks_work_with_c_below_one_by_client_id():
+    # the same attacker ids poison whichever rounds they are sampled in; with C < 1 the attack
+    # still changes the result, and identically in both engines
+    clean = run_attack(DIGITS, PARTS, "none", 0.0, "FedAvg", rounds=3, C=0.5)
+    attacked = run_attack(DIGITS, PARTS, "sign_flip", 0.2, "FedAvg", rounds=3, C=0.5)
+    assert attacked.accuracy < clean.accuracy - 0.1
+    assert attacked.history.config["C"] == 0.5
+    # every defence runs with C < 1, set up for the clients of a round; median resists the attack
+    defended = {
+        name: run_attack(DIGITS, PARTS, "sign_flip", 0.2, name, rounds=3, C=0.5) for name in defences(10, 2)
+    }
+    assert defended["median"].accuracy > attacked.accuracy + 0.2
 
 
 def test_defences_are_set_up_for_the_attackers():

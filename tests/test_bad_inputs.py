@@ -9,6 +9,7 @@ To add a case, append a row (the engine's rows are in their own section at the e
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -16,11 +17,14 @@ import pytest
 import torch
 
 from fedlearn_edu import aggregate as agg
-from fedlearn_edu import attacks, data
+from fedlearn_edu import algorithms, attacks, data
 from fedlearn_edu.applications import credit, horizontal, vertical
 from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
+from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate
+from fedlearn_edu.training import local_train
+from fedlearn_edu.two_workers import article_model, train_two_workers
 from fedlearn_edu.workers import VirtualWorker
 
 
@@ -39,6 +43,37 @@ IMAGE = torch.linspace(0, 1, 64, dtype=torch.float64)[None]
 GRADIENT = leakage.shared_gradient(MODEL, IMAGE, [3])
 A, B = np.array([1.0, 2.0]), np.array([3.0, 4.0])
 SHARES = secagg.share_secret(1234, 5, 3, seed=0)
+
+
+def _largest_difference(a, b):
+    return max(float((a[k].double() - b[k].double()).abs().max()) for k in a)
+
+
+def _float64_data_run(engine):
+    # float64 inputs with the default float32 model: the data follow the model, same result
+    wide = dataclasses.replace(digits(), x_train=digits().x_train.astype(np.float64))
+    kw = dict(rounds=2, C=1.0, engine=engine, seed=0)
+    return _largest_difference(
+        run_fedavg(wide, parts(), **kw).final_state, run_fedavg(digits(), parts(), **kw).final_state
+    )
+
+
+def _float64_model_runs():
+    kw = dict(rounds=2, C=0.6, seed=0)
+    runs = [
+        run_fedavg(digits(), parts(), mlp((64, 32, 10), seed=0).double(), engine=e, **kw)
+        for e in ("fast", "reference")
+    ]
+    assert runs[0].final_state["0.weight"].dtype == torch.float64
+    return _largest_difference(runs[0].final_state, runs[1].final_state)
+
+
+def _nine_empty_runs():
+    # 9 of 10 clients hold nothing: the fast engine trains the one that does, as the reference does
+    n = len(digits().x_train)
+    split = [np.arange(n) if k == 3 else np.zeros(0, dtype=np.int64) for k in range(10)]
+    runs = [run_fedavg(digits(), split, rounds=3, C=0.5, engine=e, seed=1) for e in ("fast", "reference")]
+    return _largest_difference(runs[0].final_state, runs[1].final_state)
 
 
 def worker():
@@ -126,11 +161,9 @@ CASES = [
     ("dp-step-noise-nan", lambda: dp.dp_fedavg_step(A, [B], 1.0, np.nan, 1, seed=0), ValueError, "noise_multiplier"),
     ("dp-step-noise-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, np.inf, 1, seed=0), ValueError, "noise_multiplier"),
     ("dp-step-expected-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, 1.0, np.inf, seed=0), ValueError, "expected_clients"),
-    ("dp-server-noise-nan", lambda: dp.DPServer(A, 1.0, np.nan, 0.5, seed=0), ValueError, "noise_multiplier"),
-    ("dp-server-rate-2", lambda: dp.DPServer(A, 1.0, 1.0, 2.0, seed=0), ValueError, "sample_rate"),
-    ("run-dp-noise-nan", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=np.nan, delta=1e-5), ValueError, "noise_multiplier"),
-    ("run-dp-delta-0", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=0.0), ValueError, "delta"),
-    ("run-dp-rounds-float", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=2.0, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=1e-5), TypeError, "rounds"),
+    ("run-dp-noise-nan", lambda: run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=np.nan, delta=1e-5), ValueError, "noise_multiplier"),
+    ("run-dp-delta-0", lambda: run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=0.0), ValueError, "delta"),
+    ("run-dp-rounds-float", lambda: run_dp_fedavg(digits(), parts(), None, rounds=2.0, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=1e-5), TypeError, "rounds"),
     # --- privacy: accountant -----------------------------------------------------------------------
     ("epsilon-noise-nan", lambda: accountant.epsilon(np.nan, 0.1, 10, 1e-5), ValueError, "noise_multiplier"),
     ("epsilon-rate-nan", lambda: accountant.epsilon(1.0, np.nan, 10, 1e-5), ValueError, "sample_rate"),
@@ -247,6 +280,49 @@ CASES = [
     ("vfl-reconstruct-lr-0", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.zeros(3)] * 2, lr=0), ValueError, "lr"),
     ("vfl-reconstruct-no-change", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.ones(3)] * 2, lr=0.5), ValueError, "never changed"),
     # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
+    # --- simulation and algorithms (engine helper) ---
+    ("sim-seed-str", lambda: run_fedavg(digits(), parts(), rounds=1, seed="0"), TypeError, "seed"),
+    ("sim-seed-float", lambda: run_fedavg(digits(), parts(), rounds=1, seed=1.5), TypeError, "seed"),
+    ("sim-seed-minus-1", lambda: run_fedavg(digits(), parts(), rounds=1, seed=-1), ValueError, "seed"),
+    ("sim-C-str", lambda: run_fedavg(digits(), parts(), rounds=1, C="0.5"), TypeError, "C (the fraction"),
+    ("sim-C-0", lambda: run_fedavg(digits(), parts(), rounds=1, C=0), ValueError, "C (the fraction"),
+    ("sim-stop-at-str", lambda: run_fedavg(digits(), parts(), rounds=2, stop_at="0.9"), TypeError, "stop_at"),
+    ("sim-client-index-float", lambda: run_fedavg(digits(), [p.astype(float) for p in parts()], rounds=1), ValueError, "whole-number"),
+    ("sim-client-index-str", lambda: run_fedavg(digits(), [p.astype(str) for p in parts()], rounds=1), ValueError, "whole-number"),
+    ("sim-partitions-none", lambda: run_fedavg(digits(), None, rounds=1), TypeError, "partitions"),
+    ("sim-lr-0", lambda: run_fedavg(digits(), parts(), rounds=1, lr=0), ValueError, "lr"),
+    ("sim-lr-nan", lambda: run_fedavg(digits(), parts(), rounds=1, lr=np.nan), ValueError, "lr"),
+    ("sim-E-float", lambda: run_fedavg(digits(), parts(), rounds=1, E=1.5), TypeError, "E (local epochs)"),
+    ("sim-B-0", lambda: run_fedavg(digits(), parts(), rounds=1, B=0), ValueError, "B (the local batch size"),
+    ("sim-B-str", lambda: run_fedavg(digits(), parts(), rounds=1, B="10"), TypeError, "B (the local batch size"),
+    ("sim-rounds-negative", lambda: run_fedavg(digits(), parts(), rounds=-1), ValueError, "rounds"),
+    ("sim-engine-unknown", lambda: run_fedavg(digits(), parts(), rounds=1, engine="turbo"), ValueError, "engine"),
+    ("sim-algorithm-a-function", lambda: simulate(digits(), parts(), agg.fedavg, rounds=1), TypeError, "algorithm"),
+    ("sim-data-not-dataset", lambda: run_fedavg((digits().x_train, digits().y_train), parts(), rounds=1), TypeError, "Dataset"),
+    ("sim-model-input-width", lambda: run_fedavg(digits(), parts(), mlp((32, 10)), rounds=1), ValueError, "64 features"),
+    ("sim-model-too-few-outputs", lambda: run_fedavg(digits(), parts(), mlp((64, 5)), rounds=1), ValueError, "10 classes"),
+    ("two-workers-model-none", lambda: train_two_workers(None), TypeError, "model"),
+    ("two-workers-steps-float", lambda: train_two_workers(article_model(0), local_steps=2.5), TypeError, "local_steps"),
+    ("two-workers-lr-nan", lambda: train_two_workers(article_model(0), lr=np.nan), ValueError, "lr"),
+    ("train-lr-nan", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=np.nan, epochs=1), ValueError, "lr"),
+    ("train-epochs-float", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1.5), TypeError, "epochs"),
+    ("train-batch-size-0", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, batch_size=0), ValueError, "batch_size"),
+    ("train-max-steps-negative", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, max_steps=-1), ValueError, "max_steps"),
+    ("train-seed-str", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, batch_size=2, seed="0"), TypeError, "seed"),
+    ("algo-fedavg-weighted-str", lambda: algorithms.FedAvg("yes"), TypeError, "weighted"),
+    ("algo-trimmed-negative", lambda: algorithms.TrimmedMean(-1), ValueError, "n_trim"),
+    ("algo-krum-float", lambda: algorithms.Krum(1.5), TypeError, "n_byzantine"),
+    ("algo-multikrum-select-0", lambda: algorithms.MultiKrum(1, 0), ValueError, "n_selected"),
+    ("algo-norm-clipping-0", lambda: algorithms.NormClipping(0), ValueError, "max_norm"),
+    ("algo-dp-noise-nan", lambda: algorithms.DPFedAvg(1.0, np.nan, 0.5), ValueError, "noise_multiplier"),
+    ("algo-dp-rate-2", lambda: algorithms.DPFedAvg(1.0, 1.0, 2.0), ValueError, "sample_rate"),
+    ("algo-dp-clip-inf", lambda: algorithms.DPFedAvg(np.inf, 1.0, 0.5), ValueError, "clip_norm"),
+    ("algo-dp-seed-str", lambda: algorithms.DPFedAvg(1.0, 1.0, 0.5, seed="1"), TypeError, "seed"),
+    ("malicious-attacker-minus-1", lambda: attacks.Malicious(algorithms.FedAvg(), [-1], attacks.sign_flip), ValueError, "-1"),
+    ("malicious-attacker-float", lambda: attacks.Malicious(algorithms.FedAvg(), [1.0], attacks.sign_flip), TypeError, "attackers"),
+    ("malicious-attacker-99-in-run", lambda: simulate(digits(), parts(), attacks.Malicious(algorithms.FedAvg(), [99], attacks.sign_flip), rounds=1), ValueError, "99"),
+    ("malicious-forge-none", lambda: attacks.Malicious(algorithms.FedAvg(), [0], None), TypeError, "forge"),
+    ("run-attack-C-str", lambda: attacks.run_attack(digits(), parts(), "sign_flip", 0.2, "FedAvg", rounds=1, C="1"), TypeError, "C (the fraction"),
 ]  # fmt: skip
 
 
@@ -272,6 +348,13 @@ RESULTS = [
     ("digits-seed-np-int", lambda: data.load_digits(seed=np.int64(0)).y_train[:3].tolist(), lambda r: r == data.load_digits(seed=0).y_train[:3].tolist()),
     ("iid-n-clients-np-int", lambda: data.iid_partition([0, 1, 2, 3], np.int64(2)), lambda r: len(r) == 2),
     ("dirichlet-alpha-np-float", lambda: data.dirichlet_partition([0, 1] * 5, 2, np.float32(1.0)), lambda r: sum(map(len, r)) == 10),
+    # --- simulation and algorithms (engine helper) ---
+    ("sim-float64-data-fast", lambda: _float64_data_run("fast"), lambda r: r < 1e-6),
+    ("sim-float64-data-reference", lambda: _float64_data_run("reference"), lambda r: r < 1e-6),
+    ("sim-float64-model-engines-agree", _float64_model_runs, lambda r: r < 1e-9),
+    ("sim-nine-of-ten-empty-fast", _nine_empty_runs, lambda r: r < 1e-5),
+    ("sim-seed-np-int64", lambda: run_fedavg(digits(), parts(), rounds=1, seed=np.int64(3)).config["seed"], lambda r: r == 3),
+    ("sim-seed-none-recorded", lambda: run_fedavg(digits(), parts(), rounds=1, seed=None).config["seed"], lambda r: isinstance(r, int) and r >= 0),
 ]  # fmt: skip
 
 

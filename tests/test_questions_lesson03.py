@@ -210,7 +210,6 @@ def test_neighbouring_runs_do_not_pass_for_the_drift():
         assert _status(L.q7, drift) == "incorrect", steps
 
 
-@pytest.mark.xfail(strict=True, reason="needs checker branch's brief()")
 def test_a_tiny_wrong_number_is_not_printed_as_zero():
     tiny = train_two_workers(article_model(seed=5), local_steps=100).pooled_loss[-1]  # 1.27e-6
     message = incorrect_message(L.q5, tiny)

@@ -161,7 +161,6 @@ def _printed_expected_and_got(message):
     return match.group(1), match.group(2)
 
 
-@pytest.mark.xfail(strict=True, reason="needs checker branch's brief()")
 def test_lesson02_weighted_feedback_shows_a_difference_it_judges():
     def weights_typed_as_0_3333(models, num_samples):  # wrong only in the 5th decimal
         weights = [round(nk / sum(num_samples), 4) for nk in num_samples]

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from fedlearn_edu.aggregate import coordinate_median, fedavg, federated_mean
+from fedlearn_edu.algorithms.rules import apply_rule_stacked
 from fedlearn_edu.data import (
     bob_alice_federation,
     dirichlet_partition,
@@ -18,12 +19,11 @@ from fedlearn_edu.data import (
     quantity_skew_partition,
 )
 from fedlearn_edu.simulation import History, client_seed, mlp, run_fedavg, sample_clients
-from fedlearn_edu.simulation.aggregation import apply_rule_stacked
-from fedlearn_edu.simulation.fast import local_batches, schedule
+from fedlearn_edu.simulation.fast import schedule
 from fedlearn_edu.simulation.models import linear_layers
 from fedlearn_edu.simulation.progress import Progress
 from fedlearn_edu.simulation.sampling import client_seeds, clients_per_round, sampling_rng
-from fedlearn_edu.workers import VirtualWorker
+from fedlearn_edu.training import minibatch_order as local_batches
 
 DIGITS = load_digits(seed=0)
 
@@ -80,14 +80,19 @@ def test_engines_agree_with_other_aggregation_rules(rule):
     assert fast.config["aggregate"] == rule.__name__
 
 
-def test_fast_engine_minibatch_order_is_the_workers_order():
-    worker = VirtualWorker("w", torch.zeros(13, 2), torch.zeros(13))
+def test_minibatch_order_is_documented_rule():
+    # training.minibatch_order is the one place minibatch order comes from: default_rng(seed),
+    # one permutation per epoch, cut into batches of B (full batch: the data as stored)
     for epochs, batch in [(1, 5), (3, 4), (2, None), (1, 20)]:
-        theirs = worker._batches(None, epochs, batch, seed=42)
         ours = local_batches(13, epochs, batch, seed=42)
-        assert len(theirs) == len(ours)
-        for t, o in zip(theirs, ours, strict=True):
-            assert (t is None and np.array_equal(o, np.arange(13))) or np.array_equal(t.numpy(), o)
+        rng = np.random.default_rng(42)
+        expected = []
+        for _ in range(epochs):
+            order = np.arange(13) if batch is None else rng.permutation(13)
+            step = 13 if batch is None else batch
+            expected += [order[i : i + step] for i in range(0, 13, step)]
+        assert len(ours) == len(expected)
+        assert all(np.array_equal(o, e) for o, e in zip(ours, expected, strict=True))
 
 
 @pytest.mark.parametrize(("epochs", "batch"), [(1, 10), (3, 4), (2, None), (1, 50), (2, 1)])
@@ -246,11 +251,11 @@ def test_sampling():
         ({"E": 0}, "E \\(local epochs\\)"),
         ({"B": 0}, "B \\(the local batch size"),
         ({"lr": -1}, "lr must be"),
-        ({"rounds": 2.5}, "rounds"),
         ({"loss": "hinge"}, "loss must be"),
     ],
 )
 def test_bad_settings_are_explained(kwargs, message):
+    # (wrong types, e.g. rounds=2.5, are TypeErrors: see tests/test_bad_inputs.py)
     with pytest.raises(ValueError, match=message):
         run_fedavg(DIGITS, iid_partition(DIGITS.y_train, 5, seed=0), **kwargs)
 
@@ -331,7 +336,17 @@ def test_evaluate_leaves_the_model_alone():
     before = {k: v.clone() for k, v in start.items()}
     other = mlp((64, 32, 10), seed=1).state_dict()
     accuracy, loss = evaluate(model, other, DIGITS.x_test, DIGITS.y_test, "cross_entropy")
-    assert 0 <= accuracy <= 1 and loss > 0
+    scored = mlp((64, 32, 10), seed=1)  # the model evaluate was told to score, computed by hand
+    with torch.no_grad():
+        out = scored(torch.from_numpy(DIGITS.x_test))
+    target = torch.from_numpy(DIGITS.y_test)
+    assert accuracy == pytest.approx((out.argmax(1) == target).double().mean().item(), abs=1e-12)
+    assert loss == pytest.approx(nn.functional.cross_entropy(out, target).item(), rel=1e-6)
+    mine, _ = evaluate(model, start, DIGITS.x_test, DIGITS.y_test, "cross_entropy")
+    assert mine != accuracy  # a different state scores differently: the state given is the one used
+    r_accuracy, r_loss = evaluate(nn.Linear(64, 1), {"weight": torch.ones(1, 64), "bias": torch.zeros(1)},
+                                  DIGITS.x_test, DIGITS.x_test.sum(1, keepdims=True), "sum_squares")  # fmt: skip
+    assert math.isnan(r_accuracy) and r_loss == pytest.approx(0.0, abs=1e-3)  # a perfect regression
     assert max_difference(before, start) == 0  # a state_dict taken earlier still holds the same numbers
 
 

@@ -33,12 +33,10 @@ from fedlearn_edu._validation import check_count, check_fraction, check_real, ch
 from fedlearn_edu.aggregate import clip_to_norm, norm_clipped_mean
 
 __all__ = [
-    "DPServer",
     "add_gaussian_noise",
     "clip_to_norm",
     "dp_fedavg_step",
     "poisson_sample",
-    "run_dp_fedavg",
 ]
 
 Model = TypeVar("Model")
@@ -111,88 +109,3 @@ def dp_fedavg_step(
         for key, a in total.arrays.items()
     }
     return unstack(total, reduced)
-
-
-class DPServer:
-    """The DP-FedAvg server as an aggregation rule for ``run_fedavg(..., C=1.0, aggregate=DPServer(...))``.
-
-    Every client trains each round in the simulation (C = 1); the server then keeps each one's
-    update with probability ``sample_rate`` -- the same as Poisson sampling before training, only
-    less efficient -- and applies :func:`dp_fedavg_step`. ``participants[r]`` lists who was kept.
-    """
-
-    __name__ = "dp_fedavg"
-
-    def __init__(
-        self,
-        initial: Model,
-        clip_norm: float,
-        noise_multiplier: float,
-        sample_rate: float,
-        seed: int | np.random.Generator | None = None,
-    ):
-        check_real(clip_norm, "clip_norm (C)", low=0, include_low=False)
-        check_real(noise_multiplier, "noise_multiplier (sigma)", low=0)
-        check_fraction(sample_rate, "sample_rate")
-        self.state, self.rng = initial, _rng(seed)
-        self.clip_norm, self.noise_multiplier, self.sample_rate = clip_norm, noise_multiplier, sample_rate
-        self.participants: list[list[int]] = []
-
-    def __call__(self, models: Sequence[Model], num_samples: Sequence[float]) -> Model:
-        chosen = poisson_sample(len(models), self.sample_rate, self.rng)
-        self.participants.append(chosen)
-        self.state = dp_fedavg_step(
-            self.state, [models[k] for k in chosen], self.clip_norm, self.noise_multiplier,
-            self.sample_rate * len(models), self.rng,
-        )  # fmt: skip
-        return self.state
-
-
-def run_dp_fedavg(
-    data,
-    partitions: Sequence[Sequence[int]],
-    model,
-    *,
-    rounds: int,
-    sample_rate: float,
-    clip_norm: float,
-    noise_multiplier: float,
-    delta: float,
-    E: int = 1,
-    B: int | None = 10,
-    lr: float = 0.1,
-    seed: int = 0,
-):
-    """DP-FedAvg with the simulation's fast engine; the History's ``config["epsilon"]`` is the
-    (epsilon, delta) spent (``inf`` without noise). ``history.sampled[r]`` are the clients kept."""
-    from fedlearn_edu.privacy.accountant import epsilon
-    from fedlearn_edu.simulation import run_fedavg
-
-    check_count(rounds, "rounds")
-    check_fraction(sample_rate, "sample_rate")
-    check_real(clip_norm, "clip_norm (C)", low=0, include_low=False)
-    check_real(noise_multiplier, "noise_multiplier (sigma)", low=0)
-    check_real(delta, "delta", low=0, high=1, include_low=False, include_high=False)
-
-    state = {key: value.detach().clone() for key, value in model.state_dict().items()}
-    server = DPServer(state, clip_norm, noise_multiplier, sample_rate, seed=np.random.default_rng([seed, 1]))
-    history = run_fedavg(
-        data,
-        partitions,
-        model,
-        rounds=rounds,
-        C=1.0,
-        E=E,
-        B=B,
-        lr=lr,
-        aggregate=server,
-        seed=seed,
-        progress=False,
-    )
-    eps = epsilon(noise_multiplier, sample_rate, rounds, delta)
-    history.sampled = [np.asarray(p, dtype=np.int64) for p in server.participants]
-    history.config.update(
-        epsilon=eps, delta=delta, clip_norm=clip_norm, noise_multiplier=noise_multiplier, sample_rate=sample_rate,
-        label=f"σ = {noise_multiplier:g}, ε = {eps:.2f}" if np.isfinite(eps) else "σ = 0: no privacy",
-    )  # fmt: skip
-    return history

@@ -26,6 +26,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from fedlearn_edu._validation import SeedLike, check_count, check_real, check_seed
+from fedlearn_edu.training import LOSSES, local_train
 
 __all__ = [
     "Reconstruction",
@@ -102,7 +103,7 @@ def shared_gradient(model: nn.Module, images, labels) -> Gradient:
     """The gradient of the mean cross-entropy loss on a batch: what a FedSGD client sends."""
     x, y = _as_batch(images, labels, model)
     names = [name for name, _ in model.named_parameters()]
-    grads = torch.autograd.grad(F.cross_entropy(model(x), y), list(model.parameters()))
+    grads = torch.autograd.grad(LOSSES["cross_entropy"](model(x), y), list(model.parameters()))
     return {name: g.detach() for name, g in zip(names, grads)}
 
 
@@ -112,11 +113,7 @@ def local_update(model: nn.Module, images, labels, steps: int, lr: float) -> Gra
     lr = check_real(lr, "lr", low=0)
     x, y = _as_batch(images, labels, model)
     local = copy.deepcopy(model)
-    optimiser = torch.optim.SGD(local.parameters(), lr=lr)
-    for _ in range(steps):
-        optimiser.zero_grad()
-        F.cross_entropy(local(x), y).backward()
-        optimiser.step()
+    local_train(local, x, y, lr=lr, epochs=steps, batch_size=None, loss="cross_entropy")
     start = dict(model.named_parameters())
     return {name: (start[name] - p).detach() for name, p in local.named_parameters()}
 

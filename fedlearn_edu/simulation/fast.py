@@ -7,52 +7,39 @@ client is one batched matrix product (``torch.bmm``), with the backward pass wri
 Clients do not all have the same number of examples, so in a given step some clients have a
 smaller last minibatch (its missing rows are *masked*: they count zero), and some have already
 finished their local epochs (they are left out of the step: their weights do not move). The
-minibatch order is the one :meth:`fedlearn_edu.workers.VirtualWorker.train` uses, drawn from the
-same per-client seeds, so the two engines compute the same thing in the same order: they end
-at the same weights up to float32 rounding (a test checks 1e-5).
+minibatch order is :func:`fedlearn_edu.training.minibatch_order`'s, drawn from the same per-client
+seeds as the reference engine, so the two engines compute the same thing in the same order: they
+end at the same weights up to float32 rounding (a test checks 1e-5). A plan's step budget and its
+correction terms (FedProx's ``mu``, a gradient offset) are batched too; the epochs, batch size and
+learning rate must be the same for every client of a round.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
+from fedlearn_edu.algorithms.base import Message, Replies, TrainPlan
 from fedlearn_edu.data import Dataset
-from fedlearn_edu.simulation.aggregation import apply_rule_stacked
-from fedlearn_edu.simulation.history import History
-from fedlearn_edu.simulation.models import evaluate, linear_layers
-from fedlearn_edu.simulation.progress import Progress
-from fedlearn_edu.simulation.sampling import client_seeds, sample_clients, sampling_rng
+from fedlearn_edu.simulation.models import linear_layers
 
-__all__ = ["local_batches", "run_fast", "schedule"]
-
-
-def local_batches(n: int, epochs: int, batch_size: int | None, seed: int) -> list[np.ndarray]:
-    """Positions (0..n-1) of each local minibatch, in the order ``VirtualWorker.train`` uses.
-
-    >>> [b.tolist() for b in local_batches(5, epochs=1, batch_size=2, seed=0)]
-    [[2, 4], [3, 0], [1]]
-    """
-    if batch_size is None:  # full batch: the local data as stored, once per epoch (none if no data)
-        return [np.arange(n)] * epochs if n else []
-    rng = np.random.Generator(np.random.PCG64(seed))  # = default_rng(seed), without its overhead
-    out = []
-    for _ in range(epochs):
-        order = rng.permutation(n)
-        out.extend(order[i : i + batch_size] for i in range(0, n, batch_size))
-    return out
+__all__ = ["FastEngine", "schedule"]
 
 
 def schedule(
-    parts: Sequence[np.ndarray], seeds: Sequence[int], epochs: int, batch_size: int | None
+    parts: Sequence[np.ndarray],
+    seeds: Sequence[int],
+    epochs: int,
+    batch_size: int | None,
+    max_steps: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All local minibatches of a round as arrays ``(steps, clients, width)``: client ``c``'s step
-    ``t`` is batch ``t`` of :func:`local_batches` for that client (a test checks exactly this).
+    ``t`` is batch ``t`` of :func:`fedlearn_edu.training.minibatch_order` for that client (a test
+    checks exactly this), cut after ``max_steps[c]`` steps if given.
 
     Returns ``index`` (train-set rows; 0 where padded), ``mask`` (1.0 for real rows, 0.0 for padding)
     and ``steps`` (how many steps each client takes). Only the permutations are drawn client by client;
@@ -71,6 +58,8 @@ def schedule(
             for epoch in range(epochs):
                 orders[c, epoch, :n] = rng.permutation(n)
     steps = epochs * per_epoch
+    if max_steps is not None:
+        steps = np.minimum(steps, max_steps)
     width = min(batch, longest)
     t = np.arange(max(steps.max(initial=0), 1))[None, :]  # (1, T)
     pe = np.maximum(per_epoch, 1)[:, None]  # (S, 1)
@@ -96,18 +85,23 @@ def _train_stacked(
     steps: np.ndarray,
     lr: float,
     loss: str,
+    correction: tuple | None = None,
 ) -> torch.Tensor:
     """SGD on every client at once, in place; clients must be sorted by ``steps``, most first.
 
     ``x``: (steps, clients, width, features); returns each client's summed minibatch loss.
+    ``correction``: ``(mu, anchors_w, anchors_b, offsets_w, offsets_b)`` -- per client ``mu`` (a
+    tensor, or None) and the start weights, and per-client gradient offsets (or None): the same term
+    :func:`fedlearn_edu.training.proximal_and_offset` adds, batched.
     """
     last = len(weights) - 1
+    mask = mask.to(weights[0].dtype)
     if loss == "cross_entropy":  # each row counts 1/b in its client's mean over a batch of b rows
         scale = mask / mask.sum(2, keepdim=True).clamp(min=1)
         target = y.unsqueeze(-1)
     else:  # the article's sum of squares: each real row counts 1
         scale = mask
-    step_loss = torch.zeros(mask.shape[:2])
+    step_loss = torch.zeros(mask.shape[:2], dtype=weights[0].dtype)
     views: dict[int, tuple] = {}
     for t in range(x.shape[0]):
         a = int((steps > t).sum())  # clients still training: the first a (views of the first a rows)
@@ -138,74 +132,114 @@ def _train_stacked(
             grad_b = grad.sum(1)
             if i > 0:
                 grad = torch.bmm(grad, W[i]).mul_(acts[i] > 0)
+            if correction is not None:
+                grad_w, grad_b = _corrected(correction, i, a, W[i], b[i], grad_w, grad_b)
             W[i].add_(grad_w, alpha=-lr)
             b[i].add_(grad_b, alpha=-lr)
     return step_loss.double().sum(0)
 
 
-def run_fast(
-    data: Dataset,
-    partitions: Sequence[np.ndarray],
-    model: nn.Module,
-    *,
-    rounds: int,
-    C: float,
-    E: int,
-    B: int | None,
-    lr: float,
-    aggregate: Callable,
-    loss: str,
-    seed: int,
-    progress: bool | None = None,
-    stop_at: float | None = None,
-    config: dict | None = None,
-) -> History:
-    """FedAvg with every round's local training batched over clients (see the module docstring)."""
-    prefixes = linear_layers(model)
-    keys = [(f"{p}.weight" if p else "weight", f"{p}.bias" if p else "bias") for p in prefixes]
-    x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
-    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    n_params = sum(v.numel() for v in state.values())
-    sizes = np.array([len(p) for p in partitions])
-    history = History(dict(config or {}, engine="fast"))
-    history.test_accuracy[:], history.test_loss[:] = zip(
-        evaluate(model, state, data.x_test, data.y_test, loss, in_place=True), strict=True
-    )
-    rng, bar = sampling_rng(seed), Progress(rounds, show=progress)
-    for r in range(1, rounds + 1):
-        start = time.perf_counter()
-        chosen = sample_clients(len(partitions), C, rng)  # step 1: the server picks clients
-        seeds = client_seeds(seed, r, len(partitions))[chosen].tolist()
-        index, mask, steps = schedule([partitions[k] for k in chosen], seeds, E, B)
+def _corrected(correction: tuple, i: int, a: int, W, b, grad_w, grad_b):
+    mu, anchor_w, anchor_b, offset_w, offset_b = correction
+    if mu is not None:
+        m = mu[:a]
+        grad_w = grad_w + m[:, None, None] * (W - anchor_w[i][:a])
+        grad_b = grad_b + m[:, None] * (b - anchor_b[i][:a])
+    if offset_w is not None:
+        grad_w = grad_w + offset_w[i][:a]
+        grad_b = grad_b + offset_b[i][:a]
+    return grad_w, grad_b
+
+
+class FastEngine:
+    """Trains MLPs (``nn.Sequential`` of Linear and ReLU, or one Linear), all clients of a round at once."""
+
+    name = "fast"
+
+    def __init__(self, data: Dataset, partitions: Sequence[np.ndarray], model: nn.Module, loss: str):
+        prefixes = linear_layers(model)
+        self.keys = [(f"{p}.weight" if p else "weight", f"{p}.bias" if p else "bias") for p in prefixes]
+        self.x_train, self.y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+        self.partitions, self.loss = partitions, loss
+        self.sizes = np.array([len(p) for p in partitions])
+
+    def train(
+        self, round: int, clients: Sequence[int], messages: Mapping[int, Message],
+        plans: Mapping[int, TrainPlan], seeds: Sequence[int],
+    ) -> Replies:  # fmt: skip
+        """Every client in ``clients`` (sorted ids, all with data) trains, as one batched computation."""
+        n = len(clients)
+        if n == 0:
+            return Replies([], [])
+        first = messages[clients[0]]
+        plan = plans[clients[0]]
+        shared_message = all(messages[k] is first for k in clients)
+        shared_plan = all(plans[k] is plan for k in clients)
+        if not shared_plan:
+            for k in clients:
+                p = plans[k]
+                if (p.epochs, p.batch_size, p.lr) != (plan.epochs, plan.batch_size, plan.lr):
+                    raise ValueError(
+                        f"the fast engine trains a round's clients together, so they need the same epochs, "
+                        f"batch size and lr; client {k} has {(p.epochs, p.batch_size, p.lr)} but client "
+                        f"{clients[0]} has {(plan.epochs, plan.batch_size, plan.lr)}. Use engine='reference'"
+                    )
+        budgets = None
+        if not (shared_plan and plan.max_steps is None):
+            if any(plans[k].max_steps is not None for k in clients):
+                big = np.iinfo(np.int64).max
+                budgets = np.array(
+                    [big if plans[k].max_steps is None else plans[k].max_steps for k in clients]
+                )
+        seed_list = np.asarray(seeds)[clients].tolist()
+        index, mask, steps = schedule(
+            [self.partitions[k] for k in clients], seed_list, plan.epochs, plan.batch_size, budgets
+        )
         order = np.argsort(-steps, kind="stable")  # busiest clients first, so a step uses w[:a]
         index, mask, steps = index[:, order], mask[:, order], steps[order]
-        n = len(chosen)  # step 2: send the global model (one copy per client)
-        weights = [state[w].expand(n, *state[w].shape).clone() for w, _ in keys]
-        biases = [state[b].expand(n, *state[b].shape).clone() for _, b in keys]
+        same = bool((order == np.arange(n)).all())  # already in id order: no copies needed
+        if shared_message:  # send the global model (one copy per client)
+            state = first.weights
+            weights = [state[w].expand(n, *state[w].shape).clone() for w, _ in self.keys]
+            biases = [state[b].expand(n, *state[b].shape).clone() for _, b in self.keys]
+        else:
+            ordered = [clients[i] for i in order]
+            weights = [torch.stack([messages[k].weights[w] for k in ordered]) for w, _ in self.keys]
+            biases = [torch.stack([messages[k].weights[b] for k in ordered]) for _, b in self.keys]
+        correction = self._correction(clients, order, plans, weights, biases)
         index_t = torch.from_numpy(index)
-        summed = _train_stacked(  # step 3: local training, all clients at once
-            weights, biases, x_train[index_t], y_train[index_t], torch.from_numpy(mask), steps, lr, loss,
+        x = self.x_train[index_t]
+        if x.dtype != weights[0].dtype:
+            x = x.to(weights[0].dtype)
+        summed = _train_stacked(  # local training, all clients at once
+            weights, biases, x, self.y_train[index_t], torch.from_numpy(mask), steps, plan.lr, self.loss,
+            correction,
         )  # fmt: skip
         back = np.argsort(order)  # clients back in id order, for averaging and reporting
-        same = bool((order == np.arange(n)).all())  # already in id order: no copies needed
         stacked = {}
-        for (w, b), W, bias in zip(keys, weights, biases, strict=True):
+        for (w, b), W, bias in zip(self.keys, weights, biases, strict=True):
             stacked[w], stacked[b] = (W, bias) if same else (W[back], bias[back])
-        state = apply_rule_stacked(aggregate, stacked, sizes[chosen].tolist())  # step 4: average
-        accuracy, test_loss = evaluate(model, state, data.x_test, data.y_test, loss, in_place=True)
-        history.test_accuracy.append(accuracy)
-        history.test_loss.append(test_loss)
-        history.sampled.append(chosen)
-        n_steps, summed = steps[back], summed[back].tolist()
-        history.client_loss.append(
-            {int(k): (v / s if s else math.nan) for k, v, s in zip(chosen, summed, n_steps, strict=True)}
-        )
-        history.values_down.append(n * n_params)
-        history.values_up.append(n * n_params)
-        history.seconds.append(time.perf_counter() - start)
-        bar.update(r)
-        if stop_at is not None and accuracy >= stop_at:
-            break
-    bar.close()
-    history.final_state = state
-    return history
+        n_steps, summed = steps[back].tolist(), summed[back].tolist()
+        losses = [v / s if s else math.nan for v, s in zip(summed, n_steps, strict=True)]
+        return Replies(clients, stacked=stacked, num_samples=self.sizes[clients].tolist(), losses=losses,
+                       steps=n_steps)  # fmt: skip
+
+    def _correction(self, clients, order, plans, weights, biases) -> tuple | None:
+        ordered = [plans[clients[i]] for i in order]
+        if all(p.prox_mu == 0 and p.grad_offset is None for p in ordered):
+            return None
+        mu = anchor_w = anchor_b = offset_w = offset_b = None
+        if any(p.prox_mu for p in ordered):
+            mu = torch.tensor([float(p.prox_mu) for p in ordered], dtype=weights[0].dtype)
+            anchor_w, anchor_b = [w.clone() for w in weights], [b.clone() for b in biases]
+        if any(p.grad_offset is not None for p in ordered):
+
+            def stack(name: str, like: torch.Tensor) -> torch.Tensor:
+                zero = torch.zeros_like(like[0])
+                return torch.stack(
+                    [zero if p.grad_offset is None else p.grad_offset.get(name, zero) for p in ordered]
+                ).to(like.dtype)
+
+            offset_w = [stack(w, W) for (w, _), W in zip(self.keys, weights, strict=True)]
+            offset_b = [stack(b, B) for (_, b), B in zip(self.keys, biases, strict=True)]
+        return mu, anchor_w, anchor_b, offset_w, offset_b

@@ -21,12 +21,14 @@ class History:
 
     lists about what happened *during* a round start at round 1 (index 0 is round 1):
 
-    - ``sampled[r-1]`` -- the clients that trained in round ``r`` (sorted ids);
+    - ``sampled[r-1]`` -- the clients the server sent the model to in round ``r`` (sorted ids; a client
+      with no data among them sends nothing back);
     - ``client_loss[r-1]`` -- ``{client id: mean loss over its local minibatches}``;
     - ``values_down[r-1]``, ``values_up[r-1]`` -- numbers sent server -> clients and clients -> server;
     - ``seconds[r-1]`` -- wall-clock time of the round (for benchmarks; it varies from run to run).
 
-    ``final_state`` is the global model's ``state_dict`` at the end; ``config`` the run's settings.
+    ``final_state`` is the global model's ``state_dict`` at the end; ``config`` the run's settings;
+    ``server_state`` the algorithm's own server state at the end (e.g. DP's participants).
     """
 
     config: dict[str, Any]
@@ -38,6 +40,7 @@ class History:
     values_up: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     final_state: dict[str, Any] = field(default_factory=dict)
+    server_state: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def rounds(self) -> int:

@@ -23,8 +23,7 @@ from matplotlib.figure import Figure
 from fedlearn_edu.data import iid_partition, load_digits
 from fedlearn_edu.plots import figure_png
 from fedlearn_edu.plots.privacy import plot_dp_runs
-from fedlearn_edu.privacy.dp import run_dp_fedavg
-from fedlearn_edu.simulation import mlp
+from fedlearn_edu.simulation import mlp, run_dp_fedavg
 
 __all__ = ["PrivacyWidget", "privacy_widget"]
 

@@ -1,4 +1,4 @@
-"""Step 4 of a round, for the simulation: apply an aggregation rule from :mod:`fedlearn_edu.aggregate`.
+"""Calling an aggregation rule from :mod:`fedlearn_edu.aggregate` as the server update of an algorithm.
 
 Rules come in two shapes: ``fedavg(models, num_samples)`` weighs clients by their sample counts,
 the others (``federated_mean(models)``, ``coordinate_median(models)``, or
@@ -15,11 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
 
 from fedlearn_edu.aggregate import fedavg, federated_mean, normalise_weights
 
-__all__ = ["apply_rule", "apply_rule_stacked", "rule_name"]
+__all__ = ["accepts", "apply_rule", "apply_rule_stacked", "rule_name"]
 
 
 def rule_name(rule: Callable) -> str:
@@ -28,36 +27,44 @@ def rule_name(rule: Callable) -> str:
     return getattr(inner, "__name__", type(inner).__name__)
 
 
-def _takes_num_samples(rule: Callable) -> bool:
+def accepts(rule: Callable, argument: str) -> bool:
+    """Whether ``rule`` takes a keyword ``argument`` (``num_samples``, ``center``)."""
     try:
-        return "num_samples" in inspect.signature(rule).parameters
+        return argument in inspect.signature(rule).parameters
     except (TypeError, ValueError):  # builtins without a signature
         return False
 
 
-def apply_rule(rule: Callable, models: Sequence[Any], num_samples: Sequence[int]) -> Any:
-    """``rule(models, num_samples=...)`` if the rule weighs by sample counts, else ``rule(models)``.
+def apply_rule(rule: Callable, models: Sequence[Any], num_samples: Sequence[int], center: Any = None) -> Any:
+    """``rule(models, num_samples=...)`` if the rule weighs by sample counts, else ``rule(models)``;
+    ``center=`` (the global model) is passed too if the rule takes it (``norm_clipped_mean``).
 
     >>> apply_rule(fedavg, [[0.0], [4.0]], [3, 1]), apply_rule(federated_mean, [[0.0], [4.0]], [3, 1])
     ([1.0], [2.0])
     """
-    if _takes_num_samples(rule):
-        return rule(models, num_samples=list(num_samples))
-    return rule(models)
+    kwargs = {}
+    if accepts(rule, "num_samples"):
+        kwargs["num_samples"] = list(num_samples)
+    if center is not None and accepts(rule, "center"):
+        kwargs["center"] = center
+    return rule(models, **kwargs)
 
 
 def apply_rule_stacked(
-    rule: Callable, stacked: Mapping[str, torch.Tensor], num_samples: Sequence[int]
-) -> dict[str, torch.Tensor]:
+    rule: Callable, stacked: Mapping[str, Any], num_samples: Sequence[int]
+) -> dict[str, Any]:
     """The rule applied to client models stacked along the first axis: ``stacked[name][i]`` is
     client ``i``'s parameter ``name``. Returns one ``state_dict``.
 
+    >>> import torch
     >>> stacked = {"w": torch.tensor([[0.0, 1.0], [4.0, 5.0]])}
     >>> apply_rule_stacked(fedavg, stacked, [30, 10])
     {'w': tensor([1., 2.])}
     """
     n_clients = len(next(iter(stacked.values())))
     if rule in (fedavg, federated_mean):
+        import torch
+
         if rule is fedavg:
             counts = np.asarray(num_samples, dtype=np.float64)
             if len(counts) != n_clients or not counts.sum() > 0 or (counts < 0).any():
