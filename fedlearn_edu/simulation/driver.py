@@ -8,7 +8,9 @@ Each round ``r``:
    other (:mod:`.reference`) or batched (:mod:`.fast`); before and after, the algorithm's optional
    client hooks run with each client's own state, kept here between rounds;
 4. ``algorithm.aggregate`` turns the replies, keyed by client id, into the next global weights;
-5. the new global model is scored on the test set and the round recorded in the :class:`History`.
+5. the new global model is scored on the test set and the round recorded in the :class:`History`;
+   with ``client_test`` it is also scored on each client's own held-out data, every
+   ``eval_every`` rounds and after the last round (``eval_every=None``: after the last only).
 
 A sampled client with no data receives nothing and sends nothing (its loss is recorded as NaN).
 ``values_down``/``values_up`` count every number sent: weights and tensor extras.
@@ -26,7 +28,7 @@ from torch import nn
 from fedlearn_edu.algorithms.base import Algorithm, Replies, TrainPlan, count_values
 from fedlearn_edu.data import Dataset
 from fedlearn_edu.simulation.history import History
-from fedlearn_edu.simulation.models import evaluate
+from fedlearn_edu.simulation.models import evaluate, evaluate_clients
 from fedlearn_edu.simulation.progress import Progress
 from fedlearn_edu.simulation.sampling import client_seeds, sample_clients, sampling_rng
 
@@ -52,6 +54,8 @@ def drive(
     progress: bool | None,
     stop_at: float | None,
     config: dict,
+    client_test: Sequence[np.ndarray] | None = None,
+    eval_every: int | None = None,
 ) -> History:
     """Run ``rounds`` rounds of ``algorithm`` with ``engine`` (arguments checked by the caller)."""
     sizes = np.array([len(p) for p in partitions])
@@ -61,7 +65,11 @@ def drive(
     history.test_accuracy.append(accuracy)
     history.test_loss.append(test_loss)
     server_state = algorithm.init(weights, seed=seed, n_clients=len(partitions))
-    client_states: dict[int, dict] = {}
+    client_states: dict[int, dict] = {}  # each client's own state, kept between rounds
+
+    def state(k: int) -> dict:  # a client knows how many examples it holds
+        return client_states.setdefault(k, {"num_samples": int(sizes[k])})
+
     plan_hook, reply_hook = _overrides(algorithm, "local_plan"), _overrides(algorithm, "client_reply")
     rng, bar = sampling_rng(seed), Progress(rounds, show=progress)
     n_params = sum(v.numel() for v in weights.values())
@@ -73,16 +81,14 @@ def drive(
         training = [k for k in ids if sizes[k] > 0]
         seeds = client_seeds(seed, r, len(partitions))
         if plan_hook:  # on each client, with its own state
-            plans = {
-                k: algorithm.local_plan(k, messages[k], client_states.setdefault(k, {})) for k in training
-            }
+            plans = {k: algorithm.local_plan(k, messages[k], state(k)) for k in training}
         else:
             plans = {k: messages[k].plan for k in training}
         replies = engine.train(r, training, messages, plans, seeds)  # step 3
         if reply_hook:
             replies = Replies.from_list(
                 training,
-                [algorithm.client_reply(k, messages[k], replies[k], client_states.setdefault(k, {}))
+                [algorithm.client_reply(k, messages[k], replies[k], state(k))
                  for k in training],
             )  # fmt: skip
         weights, server_state = algorithm.aggregate(r, weights, server_state, replies)  # step 4
@@ -106,9 +112,17 @@ def drive(
             )
         else:
             history.values_up.append(len(training) * n_params)
+        stop = stop_at is not None and accuracy >= stop_at
+        if client_test is not None and (r == rounds or stop or (eval_every and r % eval_every == 0)):
+            client_accuracy, client_loss = evaluate_clients(
+                model, weights, data.x_train, data.y_train, client_test, loss, in_place=True
+            )
+            history.client_rounds.append(r)
+            history.client_accuracy.append(client_accuracy)
+            history.client_test_loss.append(client_loss)
         history.seconds.append(time.perf_counter() - start)
         bar.update(r)
-        if stop_at is not None and accuracy >= stop_at:
+        if stop:
             break
     bar.close()
     history.final_state = weights
