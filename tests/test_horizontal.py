@@ -52,3 +52,32 @@ def test_per_bank_table_deterministic_with_the_truth_first():
     assert len(rows) == 15 and {r["bank"] for r in rows} == {b.name for b in test}
     for r in rows:
         assert 0.5 < r["auc"] <= 1 and 0 <= r["ece"] <= 1
+
+
+@functools.cache
+def fresh():
+    return credit.make_banks(
+        scale=10, seed=1
+    )  # 10x fresh customers per bank: AUC differences of 0.01 are real
+
+
+def test_fedavg_ranks_like_pooling_and_the_small_banks_gain_what_the_lesson_says():
+    from fedlearn_edu.algorithms import FedAvg, Scaffold
+
+    train, test = splits()
+    pooled, alone = horizontal.pooled_and_alone(train)
+    fedavg, history = horizontal.train_federated(train, test, FedAvg(), rounds=30)
+    scaffold, _ = horizontal.train_federated(train, test, Scaffold(), rounds=30)
+    assert history.rounds == 30
+    rows = horizontal.per_bank_scores(
+        {"pooled": pooled, "alone": alone, "FedAvg": fedavg, "SCAFFOLD": scaffold}, fresh()
+    )
+    auc = {(r["method"], r["bank"]): r["auc"] for r in rows}
+    for bank in ("national", "private", "consumer", "regional", "digital"):
+        assert abs(auc["FedAvg", bank] - auc["pooled", bank]) < 0.005
+        assert abs(auc["SCAFFOLD", bank] - auc["pooled", bank]) < 0.005
+    # lesson 08: the private bank (2-3 % defaults) gains about 5 AUC points, the large banks nothing
+    assert auc["FedAvg", "private"] - auc["alone", "private"] > 0.03
+    assert abs(auc["FedAvg", "national"] - auc["alone", "national"]) < 0.005
+    assert abs(auc["FedAvg", "consumer"] - auc["alone", "consumer"]) < 0.005
+    assert np.abs(fedavg[1] - credit.TRUE_MODEL.coef).max() < 0.2
