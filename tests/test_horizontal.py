@@ -68,7 +68,9 @@ def test_fedavg_ranks_like_pooling_and_the_small_banks_gain_what_the_lesson_says
     pooled, alone = horizontal.pooled_and_alone(train)
     fedavg, history = horizontal.train_federated(train, test, FedAvg(), rounds=30)
     scaffold, _ = horizontal.train_federated(train, test, Scaffold(), rounds=30)
-    assert history.rounds == 30
+    assert history.rounds == 30 and all(
+        len(s) == 5 for s in history.sampled
+    )  # cross-silo: every bank, every round
     rows = horizontal.per_bank_scores(
         {"pooled": pooled, "alone": alone, "FedAvg": fedavg, "SCAFFOLD": scaffold}, fresh()
     )
