@@ -83,3 +83,26 @@ def test_fedavg_ranks_like_pooling_and_the_small_banks_gain_what_the_lesson_says
     assert abs(auc["FedAvg", "national"] - auc["alone", "national"]) < 0.005
     assert abs(auc["FedAvg", "consumer"] - auc["alone", "consumer"]) < 0.005
     assert np.abs(fedavg[1] - credit.TRUE_MODEL.coef).max() < 0.2
+
+
+def test_concept_shift_breaks_the_shared_calibration_and_a_local_intercept_repairs_it():
+    import dataclasses
+
+    from fedlearn_edu.algorithms import FedAvg
+
+    profiles = list(credit.BANKS)
+    profiles[3] = dataclasses.replace(
+        profiles[3], logit_shift=1.0
+    )  # the regional bank counts defaults sooner
+    pairs = [credit.train_test_split(b, seed=0) for b in credit.make_banks(profiles, seed=0)]
+    train, test = [p[0] for p in pairs], [p[1] for p in pairs]
+    fedavg, _ = horizontal.train_federated(train, test, FedAvg(), rounds=30)
+    local = [horizontal.local_intercept(fedavg, b) for b in train]
+    for bank, model in zip(train, local, strict=True):  # the intercept's maximum-likelihood condition
+        assert abs(credit.sigmoid(model[0] + credit.design(bank.X) @ model[1]).sum() - bank.y.sum()) < 1e-6
+    rows = horizontal.per_bank_scores(
+        {"FedAvg": fedavg, "local": local}, credit.make_banks(profiles, scale=10, seed=1)
+    )
+    score = {(r["method"], r["bank"]): r for r in rows}
+    assert score["FedAvg", "regional"]["ece"] > 0.04 > 0.02 > score["local", "regional"]["ece"]
+    assert abs(score["FedAvg", "regional"]["auc"] - score["local", "regional"]["auc"]) < 1e-12  # same ranking

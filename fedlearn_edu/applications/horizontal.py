@@ -14,6 +14,8 @@ ask for -- pooled data, each bank alone, and federated algorithms -- judged **pe
   on the pooled train sets (what a data-sharing consortium could fit), and each bank on its own;
 - :func:`train_federated` -- run one algorithm of :mod:`fedlearn_edu.algorithms` over the banks
   (every bank takes part in every round: cross-silo) and read off its logistic regression;
+- :func:`local_intercept` -- one bank re-fits only the intercept of a shared model on its own
+  data (the smallest personalisation: the shared ranking, the bank's own default level);
 - :func:`per_bank_scores` -- for each method and bank: AUC, average precision, Brier score,
   expected calibration error on the bank's test set, and the coefficient error (distance of the
   fitted coefficients from :data:`~fedlearn_edu.applications.credit.TRUE_MODEL`).
@@ -35,7 +37,14 @@ from fedlearn_edu.applications import credit
 from fedlearn_edu.applications.evaluate import auc, average_precision, brier_score, expected_calibration_error
 from fedlearn_edu.data import Dataset
 
-__all__ = ["federation", "logistic_from_state", "per_bank_scores", "pooled_and_alone", "train_federated"]
+__all__ = [
+    "federation",
+    "local_intercept",
+    "logistic_from_state",
+    "per_bank_scores",
+    "pooled_and_alone",
+    "train_federated",
+]
 
 
 def _banks(banks: object, name: str) -> list[credit.Bank]:
@@ -149,6 +158,34 @@ def train_federated(
     return logistic_from_state(history.final_state), history
 
 
+def local_intercept(
+    model: tuple[float, np.ndarray], bank: credit.Bank, *, steps: int = 50
+) -> tuple[float, np.ndarray]:
+    """The shared ``model`` with its intercept re-fitted by maximum likelihood on ``bank`` alone.
+
+    The coefficients (the ranking) stay shared; the intercept becomes the one for which the
+    predicted defaults add up to the bank's observed defaults (Newton's method in one variable).
+
+    >>> bank = credit.make_banks(seed=0)[2]
+    >>> b0, coef = local_intercept((0.0, credit.TRUE_MODEL.coef), bank)
+    >>> round(b0, 2), bool(abs(credit.sigmoid(b0 + credit.design(bank.X) @ coef).sum() - bank.y.sum()) < 1e-6)
+    (-2.89, True)
+    """
+    if not isinstance(bank, credit.Bank):
+        raise TypeError(f"bank must be a Bank (from make_banks); got {type(bank).__name__}")
+    intercept, coef = float(model[0]), np.asarray(model[1], dtype=float)
+    if bank.y.sum() in (0, len(bank)):
+        raise ValueError(f"bank {bank.name!r} needs both defaults and non-defaults to fit an intercept")
+    score = credit.design(bank.X) @ coef
+    for _ in range(steps):
+        p = credit.sigmoid(intercept + score)
+        step = (p.sum() - bank.y.sum()) / max((p * (1 - p)).sum(), 1e-12)
+        intercept -= step
+        if abs(step) < 1e-12:
+            break
+    return float(intercept), coef
+
+
 def per_bank_scores(
     models: Mapping[str, tuple[float, np.ndarray] | Sequence[tuple[float, np.ndarray]]],
     test_banks: Sequence[credit.Bank],
@@ -158,7 +195,8 @@ def per_bank_scores(
     """One row per (method, bank): AUC, average precision, Brier, ECE, and the coefficient error.
 
     ``models`` maps a method's name to one ``(intercept, coef)`` used at every bank, or to a list of
-    them, one per bank (e.g. "alone"). ``"true model"`` rows (the ceiling) are added first.
+    them, one per bank (e.g. "alone"). ``"true model"`` rows (the ceiling: each customer's true
+    ``p_default``) are added first.
     ``coef_error`` is the largest absolute difference from ``truth.coef`` (NaN for the truth).
     """
     test_banks = _banks(test_banks, "test_banks")
@@ -171,7 +209,10 @@ def per_bank_scores(
         if len(per_bank) != len(test_banks):
             raise ValueError(f"models[{method!r}] lists {len(per_bank)} models for {len(test_banks)} banks")
         for bank, (intercept, coef) in zip(test_banks, per_bank, strict=True):
-            p = credit.sigmoid(intercept + credit.design(bank.X) @ np.asarray(coef))
+            if method == "true model":
+                p = bank.p_default
+            else:
+                p = credit.sigmoid(intercept + credit.design(bank.X) @ np.asarray(coef))
             rows.append(
                 {
                     "method": method,
