@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from torch import nn
 
-from fedlearn_edu.algorithms.base import Algorithm, Replies, TrainPlan, count_values
+from fedlearn_edu.algorithms.base import Algorithm, TrainPlan, count_values
 from fedlearn_edu.data import Dataset
 from fedlearn_edu.simulation.history import History
 from fedlearn_edu.simulation.models import evaluate, evaluate_clients
@@ -70,7 +70,8 @@ def drive(
     def state(k: int) -> dict:  # a client knows how many examples it holds
         return client_states.setdefault(k, {"num_samples": int(sizes[k])})
 
-    plan_hook, reply_hook = _overrides(algorithm, "local_plan"), _overrides(algorithm, "client_reply")
+    plan_hook = _overrides(algorithm, "local_plan") or _overrides(algorithm, "local_plans")
+    reply_hook = _overrides(algorithm, "client_reply") or _overrides(algorithm, "client_replies")
     rng, bar = sampling_rng(seed), Progress(rounds, show=progress)
     n_params = sum(v.numel() for v in weights.values())
     for r in range(1, rounds + 1):
@@ -81,16 +82,12 @@ def drive(
         training = [k for k in ids if sizes[k] > 0]
         seeds = client_seeds(seed, r, len(partitions))
         if plan_hook:  # on each client, with its own state
-            plans = {k: algorithm.local_plan(k, messages[k], state(k)) for k in training}
+            plans = algorithm.local_plans(training, messages, {k: state(k) for k in training})
         else:
             plans = {k: messages[k].plan for k in training}
         replies = engine.train(r, training, messages, plans, seeds)  # step 3
         if reply_hook:
-            replies = Replies.from_list(
-                training,
-                [algorithm.client_reply(k, messages[k], replies[k], state(k))
-                 for k in training],
-            )  # fmt: skip
+            replies = algorithm.client_replies(training, messages, replies, {k: state(k) for k in training})
         weights, server_state = algorithm.aggregate(r, weights, server_state, replies)  # step 4
         accuracy, test_loss = evaluate(model, weights, data.x_test, data.y_test, loss, in_place=True)
         history.test_accuracy.append(accuracy)  # step 5
@@ -100,18 +97,13 @@ def drive(
         losses.update(zip(training, replies.losses(), strict=True))
         history.client_loss.append(losses)
         first = messages[ids[0]] if ids else None
-        if first is not None and not first.extras and all(messages[k] is first for k in training):
-            history.values_down.append(len(training) * count_values(first.weights))
+        if first is not None and all(messages[k] is first for k in training):  # one message for all
+            history.values_down.append(len(training) * count_values(first.weights, first.extras))
         else:
             history.values_down.append(
                 sum(count_values(messages[k].weights, messages[k].extras) for k in training)
             )
-        if replies.has_extras:
-            history.values_up.append(
-                sum(count_values(replies[k].weights, replies[k].extras) for k in training)
-            )
-        else:
-            history.values_up.append(len(training) * n_params)
+        history.values_up.append(replies.values_sent() if replies.has_extras else len(training) * n_params)
         stop = stop_at is not None and accuracy >= stop_at
         if client_test is not None and (r == rounds or stop or (eval_every and r % eval_every == 0)):
             client_accuracy, client_loss = evaluate_clients(
