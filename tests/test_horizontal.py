@@ -106,3 +106,17 @@ def test_concept_shift_breaks_the_shared_calibration_and_a_local_intercept_repai
     score = {(r["method"], r["bank"]): r for r in rows}
     assert score["FedAvg", "regional"]["ece"] > 0.04 > 0.02 > score["local", "regional"]["ece"]
     assert abs(score["FedAvg", "regional"]["auc"] - score["local", "regional"]["auc"]) < 1e-12  # same ranking
+
+
+def test_probabilities_feed_the_shared_per_site_table():
+    from fedlearn_edu.applications.evaluate import per_site_table
+
+    train, test = splits()
+    pooled, alone = horizontal.pooled_and_alone(train)
+    probs = horizontal.probabilities({"pooled": pooled, "alone": alone}, test)
+    assert list(probs) == ["true model", "pooled", "alone"]
+    assert np.allclose(
+        probs["alone"][1], credit.sigmoid(alone[1][0] + credit.design(test[1].X) @ alone[1][1])
+    )
+    rows = per_site_table(probs, [b.y for b in test], [b.name for b in test], n_boot=50)
+    assert len(rows) == 15 and all(r["auc_low"] <= r["auc"] <= r["auc_high"] for r in rows)
