@@ -282,6 +282,8 @@ CASES = [
     ("credit-logit-shift-str", lambda: credit.make_banks([credit.BankProfile("x", 10, 40, 30, 0.3, 0.4, logit_shift="1")]), TypeError, "logit_shift"),
     ("horiz-local-intercept-array", lambda: horizontal.local_intercept((0.0, np.zeros(6)), np.ones((3, 5))), TypeError, "bank"),
     ("horiz-local-intercept-one-class", lambda: horizontal.local_intercept((0.0, np.zeros(6)), credit.Bank("b", np.ones((2, 5)), np.zeros(2, int), np.zeros(2), np.arange(2))), ValueError, "both"),
+    ("horiz-probabilities-models-list", lambda: horizontal.probabilities([(0.0, np.zeros(6))], credit.make_banks(scale=0.1)), TypeError, "models"),
+    ("horiz-probabilities-banks-array", lambda: horizontal.probabilities({"m": (0.0, np.zeros(6))}, np.ones((3, 5))), TypeError, "banks"),
     # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
     # --- simulation and algorithms (engine helper) ---
     ("sim-seed-str", lambda: run_fedavg(digits(), parts(), rounds=1, seed="0"), TypeError, "seed"),
