@@ -328,6 +328,11 @@ CASES = [
     ("vfl-reconstruct-one-step", lambda: vertical.reconstruct_partner_columns([np.zeros(3)], [np.zeros(3)], lr=0.5), ValueError, "at least 2"),
     ("vfl-reconstruct-lr-0", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.zeros(3)] * 2, lr=0), ValueError, "lr"),
     ("vfl-reconstruct-no-change", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.ones(3)] * 2, lr=0.5), ValueError, "never changed"),
+    ("credit-logit-shift-str", lambda: credit.make_banks([credit.BankProfile("x", 10, 40, 30, 0.3, 0.4, logit_shift="1")]), TypeError, "logit_shift"),
+    ("horiz-local-intercept-array", lambda: horizontal.local_intercept((0.0, np.zeros(6)), np.ones((3, 5))), TypeError, "bank"),
+    ("horiz-local-intercept-one-class", lambda: horizontal.local_intercept((0.0, np.zeros(6)), credit.Bank("b", np.ones((2, 5)), np.zeros(2, int), np.zeros(2), np.arange(2))), ValueError, "both"),
+    ("horiz-probabilities-models-list", lambda: horizontal.probabilities([(0.0, np.zeros(6))], credit.make_banks(scale=0.1)), TypeError, "models"),
+    ("horiz-probabilities-banks-array", lambda: horizontal.probabilities({"m": (0.0, np.zeros(6))}, np.ones((3, 5))), TypeError, "banks"),
     # --- lesson 08 hospitals (applications.medical) and per-site evaluation ---------------------------
     ("med-split-sites-one", lambda: med.split_hospitals(*med.load_breast_cancer(), med.HOSPITALS[0]), TypeError, "sites"),
     ("med-split-sites-dict", lambda: med.split_hospitals(*med.load_breast_cancer(), [{"name": "x"}]), TypeError, "sites[0]"),

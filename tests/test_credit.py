@@ -81,3 +81,17 @@ def test_train_test_split_stratified_and_disjoint():
     assert sorted(ids.tolist()) == sorted(bank.customer_id.tolist())
     assert abs(len(test) - 0.3 * len(bank)) <= 1
     assert abs(test.y.sum() - round(0.3 * bank.y.sum())) <= 1
+
+
+def test_logit_shift_is_a_concept_shift_at_one_bank_only():
+    import dataclasses
+
+    strict = dataclasses.replace(credit.BANKS[3], logit_shift=1.0)
+    base = credit.make_banks(credit.BANKS, seed=0)
+    shifted = credit.make_banks((*credit.BANKS[:3], strict, *credit.BANKS[4:]), seed=0)
+    for a, b in zip(base, shifted, strict=True):
+        assert np.array_equal(a.X, b.X)
+    logit = credit.TRUE_MODEL.logit(shifted[3].X)
+    assert np.allclose(shifted[3].p_default, credit.sigmoid(logit + 1.0))
+    assert np.array_equal(shifted[0].p_default, base[0].p_default)
+    assert shifted[3].y.mean() > 1.5 * base[3].y.mean()

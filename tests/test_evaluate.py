@@ -59,3 +59,15 @@ def test_bootstrap_95_percent_interval_has_the_normal_width():
     y, s = np.r_[np.ones(5, int), np.zeros(2000, int)], np.r_[np.zeros(5), g.normal(0, 1, 2000)]
     low, high = ev.bootstrap_ci(lambda y, s: s[y == 0].mean(), y, s, n_boot=1000, seed=0)
     assert (high - low) / 2 == pytest.approx(1.96 * s[5:].std() / np.sqrt(2000), rel=0.15)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bootstrap_fast_path_gives_the_general_loops_interval(seed):
+    g = np.random.default_rng(seed)
+    y = (g.random(150) < 0.1).astype(int)
+    y[:2] = [0, 1]
+    s = np.round(g.random(150), 2)  # ties
+    for metric in (ev.auc, ev.accuracy):
+        fast = ev.bootstrap_ci(metric, y, s, n_boot=300, seed=seed)
+        loop = ev.bootstrap_ci(lambda a, b, m=metric: m(a, b), y, s, n_boot=300, seed=seed)  # not `is auc`
+        assert fast == pytest.approx(loop, abs=1e-12)

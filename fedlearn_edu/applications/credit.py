@@ -168,6 +168,10 @@ class BankProfile:
     """Who a bank's customers are: how many, and the centre of each feature's distribution.
 
     ``late_rate`` is the mean number of late payments at the average debt ratio (0.35).
+    ``logit_shift`` (default 0: none of :data:`BANKS` uses it) is added to the true model's logit at
+    this bank only -- a *concept shift*, e.g. a bank that counts a loan as defaulted sooner. With
+    it, the same customer has a different default probability at different banks, and one shared
+    model cannot be calibrated for all of them.
     """
 
     name: str
@@ -176,6 +180,7 @@ class BankProfile:
     income_median: float  # thousand euros a year
     debt_ratio_mean: float  # 0-1
     late_rate: float  # late payments in two years, at debt ratio 0.35
+    logit_shift: float = 0.0  # added to the true logit at this bank (concept shift)
 
 
 #: Five banks; expected default rates about 6 %, 2.6 %, 22 %, 6.5 % and 12 % (the mean of
@@ -193,8 +198,8 @@ BANKS = (
 class Bank:
     """One bank's customers: raw features ``X`` (n, 5), defaults ``y`` (0/1), and the truth.
 
-    ``p_default`` is each customer's true default probability (:data:`TRUE_MODEL`); ``y`` was drawn
-    from it. ``customer_id`` is a number unique across all banks of one :func:`make_banks` call.
+    ``p_default`` is each customer's true default probability (:data:`TRUE_MODEL`, plus the
+    profile's ``logit_shift`` if any); ``y`` was drawn from it. ``customer_id`` is a number unique across all banks of one :func:`make_banks` call.
     """
 
     name: str
@@ -255,7 +260,7 @@ def make_banks(
     for p in profiles:
         n = max(1, round(p.n_customers * scale))
         X = draw_customers(p, n, seed=g)
-        prob = model.probability(X)
+        prob = sigmoid(model.logit(X) + check_real(p.logit_shift, f"{p.name}.logit_shift"))
         y = (g.random(n) < prob).astype(np.int64)
         banks.append(Bank(p.name, X, y, prob, np.arange(start, start + n)))
         start += n

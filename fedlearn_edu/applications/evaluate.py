@@ -70,14 +70,9 @@ def auc(y_true: np.ndarray, scores: np.ndarray) -> float:
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     if n_pos == 0 or n_neg == 0:
         raise ValueError(f"auc needs both classes in y_true; got {n_pos} positives and {n_neg} negatives")
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s))
-    sorted_s = s[order]
-    # average ranks over ties
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_s)) + 1]
-    ends = np.r_[starts[1:], len(s)]
-    for a, b in zip(starts, ends, strict=True):
-        ranks[order[a:b]] = (a + b + 1) / 2
+    _, where, counts = np.unique(s, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)  # tied scores share the average of the ranks they occupy
+    ranks = ((ends - counts + 1 + ends) / 2)[where]
     return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
@@ -165,12 +160,14 @@ def bootstrap_ci(
     Each resample draws as many positives (with replacement) from the positives, and as many
     negatives from the negatives, as the test set has: a stratified bootstrap, so that a test set
     with 8 defaults never produces a resample without any. With few positives the interval is wide --
-    that width is the finding, not noise to hide.
+    that width is the finding, not noise to hide. For :func:`auc` and :func:`accuracy` (default
+    threshold) the resamples are scored from counts, not rebuilt (same draws, same interval, much
+    faster).
 
     >>> g = np.random.default_rng(0); y = (g.random(400) < 0.1).astype(int); s = y + g.normal(0, 1, 400)
     >>> low, high = bootstrap_ci(auc, y, s, n_boot=200, seed=0)
     >>> round(auc(y, s), 3), round(low, 3), round(high, 3)
-    (0.767, 0.689, 0.836)
+    (0.767, 0.704, 0.829)
     """
     if not callable(metric):
         raise TypeError(f"metric must be a function metric(y_true, scores); got {type(metric).__name__}")
@@ -183,13 +180,43 @@ def bootstrap_ci(
             f"bootstrap_ci needs both classes in y_true; got {len(pos)} positives and {len(neg)} negatives"
         )
     g = rng(seed)
-    values = np.empty(n_boot)
-    for i in range(n_boot):
-        idx = np.concatenate([g.choice(pos, len(pos)), g.choice(neg, len(neg))])
-        values[i] = metric(y[idx], s[idx])
+    draws_pos = g.integers(0, len(pos), size=(n_boot, len(pos)))  # resample b: positives pos[draws_pos[b]]
+    draws_neg = g.integers(0, len(neg), size=(n_boot, len(neg)))
+    if metric is auc or metric is accuracy:
+        values = _resampled_fast(metric, s[pos], s[neg], draws_pos, draws_neg)
+    else:
+        values = np.empty(n_boot)
+        for b in range(n_boot):
+            idx = np.concatenate([pos[draws_pos[b]], neg[draws_neg[b]]])
+            values[b] = metric(y[idx], s[idx])
     tail = (1 - level) / 2
     low, high = np.quantile(values, [tail, 1 - tail])
     return float(low), float(high)
+
+
+def _resampled_fast(
+    metric, s_pos: np.ndarray, s_neg: np.ndarray, draws_pos: np.ndarray, draws_neg: np.ndarray
+) -> np.ndarray:
+    """:func:`auc` or :func:`accuracy` of every stratified resample, without building them.
+
+    Each resample is kept as counts -- how often each positive and each negative was drawn -- and
+    the metric is a weighted sum: AUC = Σ_ij cp_i cn_j [s_i > s_j, or 1/2 if equal] / (n_pos n_neg),
+    accuracy = (Σ cp_i right_i + Σ cn_j right_j) / n. Same draws, same values as the general loop of
+    :func:`bootstrap_ci`; thousands of resamples in milliseconds.
+    """
+
+    def counts(draws: np.ndarray) -> np.ndarray:
+        n_boot, n = draws.shape
+        flat = (draws + n * np.arange(n_boot)[:, None]).ravel()
+        return np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n).astype(float)
+
+    n_pos, n_neg = len(s_pos), len(s_neg)
+    counts_pos, counts_neg = counts(draws_pos), counts(draws_neg)
+    if metric is accuracy:
+        right_pos, right_neg = (s_pos >= 0.5).astype(float), (s_neg < 0.5).astype(float)
+        return (counts_pos @ right_pos + counts_neg @ right_neg) / (n_pos + n_neg)
+    wins = (s_pos[:, None] > s_neg[None, :]) + 0.5 * (s_pos[:, None] == s_neg[None, :])
+    return ((counts_pos @ wins) * counts_neg).sum(axis=1) / (n_pos * n_neg)
 
 
 def per_site_table(

@@ -14,6 +14,10 @@ ask for -- pooled data, each bank alone, and federated algorithms -- judged **pe
   on the pooled train sets (what a data-sharing consortium could fit), and each bank on its own;
 - :func:`train_federated` -- run one algorithm of :mod:`fedlearn_edu.algorithms` over the banks
   (every bank takes part in every round: cross-silo) and read off its logistic regression;
+- :func:`local_intercept` -- one bank re-fits only the intercept of a shared model on its own
+  data (the smallest personalisation: the shared ranking, the bank's own default level);
+- :func:`probabilities` -- every method's predicted probabilities per bank, the input of the
+  shared :func:`~fedlearn_edu.applications.evaluate.per_site_table` (bootstrap intervals);
 - :func:`per_bank_scores` -- for each method and bank: AUC, average precision, Brier score,
   expected calibration error on the bank's test set, and the coefficient error (distance of the
   fitted coefficients from :data:`~fedlearn_edu.applications.credit.TRUE_MODEL`).
@@ -35,7 +39,15 @@ from fedlearn_edu.applications import credit
 from fedlearn_edu.applications.evaluate import auc, average_precision, brier_score, expected_calibration_error
 from fedlearn_edu.data import Dataset
 
-__all__ = ["federation", "logistic_from_state", "per_bank_scores", "pooled_and_alone", "train_federated"]
+__all__ = [
+    "federation",
+    "local_intercept",
+    "logistic_from_state",
+    "per_bank_scores",
+    "pooled_and_alone",
+    "probabilities",
+    "train_federated",
+]
 
 
 def _banks(banks: object, name: str) -> list[credit.Bank]:
@@ -149,6 +161,68 @@ def train_federated(
     return logistic_from_state(history.final_state), history
 
 
+def local_intercept(
+    model: tuple[float, np.ndarray], bank: credit.Bank, *, steps: int = 50
+) -> tuple[float, np.ndarray]:
+    """The shared ``model`` with its intercept re-fitted by maximum likelihood on ``bank`` alone.
+
+    The coefficients (the ranking) stay shared; the intercept becomes the one for which the
+    predicted defaults add up to the bank's observed defaults (Newton's method in one variable).
+
+    >>> bank = credit.make_banks(seed=0)[2]
+    >>> b0, coef = local_intercept((0.0, credit.TRUE_MODEL.coef), bank)
+    >>> round(b0, 2), bool(abs(credit.sigmoid(b0 + credit.design(bank.X) @ coef).sum() - bank.y.sum()) < 1e-6)
+    (-2.89, True)
+    """
+    if not isinstance(bank, credit.Bank):
+        raise TypeError(f"bank must be a Bank (from make_banks); got {type(bank).__name__}")
+    intercept, coef = float(model[0]), np.asarray(model[1], dtype=float)
+    if bank.y.sum() in (0, len(bank)):
+        raise ValueError(f"bank {bank.name!r} needs both defaults and non-defaults to fit an intercept")
+    score = credit.design(bank.X) @ coef
+    for _ in range(steps):
+        p = credit.sigmoid(intercept + score)
+        step = (p.sum() - bank.y.sum()) / max((p * (1 - p)).sum(), 1e-12)
+        intercept -= step
+        if abs(step) < 1e-12:
+            break
+    return float(intercept), coef
+
+
+def probabilities(
+    models: Mapping[str, tuple[float, np.ndarray] | Sequence[tuple[float, np.ndarray]]],
+    banks: Sequence[credit.Bank],
+) -> dict[str, list[np.ndarray]]:
+    """Each method's predicted default probabilities, one array per bank: ``{method: [p_bank, ...]}``.
+
+    ``models`` maps a method's name to one ``(intercept, coef)`` used at every bank, or to a list of
+    them, one per bank (e.g. "alone"). ``"true model"`` (each customer's true ``p_default``) comes
+    first. This is the input of :func:`~fedlearn_edu.applications.evaluate.per_site_table`
+    (AUC and accuracy with bootstrap intervals, shared with the medical part):
+
+    >>> from fedlearn_edu.applications.evaluate import per_site_table
+    >>> splits = [credit.train_test_split(b, seed=0) for b in credit.make_banks(seed=0)]
+    >>> test = [s[1] for s in splits]
+    >>> probs = probabilities({"pooled": pooled_and_alone([s[0] for s in splits])[0]}, test)
+    >>> rows = per_site_table(probs, [b.y for b in test], [b.name for b in test], n_boot=200)
+    >>> [(r["method"], r["site"], round(r["auc"], 3), round(r["auc_low"], 2)) for r in rows[5:7]]
+    [('pooled', 'national', 0.839, 0.8), ('pooled', 'private', 0.883, 0.83)]
+    """
+    banks = _banks(banks, "banks")
+    if not isinstance(models, Mapping):
+        raise TypeError(f"models must map a method name to (intercept, coef); got {type(models).__name__}")
+    out = {"true model": [b.p_default for b in banks]}
+    for method, model in models.items():
+        per_bank = model if isinstance(model, list) else [model] * len(banks)
+        if len(per_bank) != len(banks):
+            raise ValueError(f"models[{method!r}] lists {len(per_bank)} models for {len(banks)} banks")
+        out[method] = [
+            credit.sigmoid(float(b0) + credit.design(bank.X) @ np.asarray(coef))
+            for bank, (b0, coef) in zip(banks, per_bank, strict=True)
+        ]
+    return out
+
+
 def per_bank_scores(
     models: Mapping[str, tuple[float, np.ndarray] | Sequence[tuple[float, np.ndarray]]],
     test_banks: Sequence[credit.Bank],
@@ -157,21 +231,18 @@ def per_bank_scores(
 ) -> list[dict]:
     """One row per (method, bank): AUC, average precision, Brier, ECE, and the coefficient error.
 
-    ``models`` maps a method's name to one ``(intercept, coef)`` used at every bank, or to a list of
-    them, one per bank (e.g. "alone"). ``"true model"`` rows (the ceiling) are added first.
-    ``coef_error`` is the largest absolute difference from ``truth.coef`` (NaN for the truth).
+    ``models`` as in :func:`probabilities` (the ``"true model"`` rows, the ceiling, come first).
+    ``coef_error`` is the largest absolute difference from ``truth.coef`` (NaN for the truth; for
+    a list of per-bank models, each bank's own). For bootstrap intervals use
+    :func:`~fedlearn_edu.applications.evaluate.per_site_table` on :func:`probabilities`.
     """
     test_banks = _banks(test_banks, "test_banks")
-    if not isinstance(models, Mapping):
-        raise TypeError(f"models must map a method name to (intercept, coef); got {type(models).__name__}")
+    probs = probabilities(models, test_banks)
     rows = []
-    table = {"true model": (truth.intercept, truth.coef), **models}
-    for method, model in table.items():
-        per_bank = model if isinstance(model, list) else [model] * len(test_banks)
-        if len(per_bank) != len(test_banks):
-            raise ValueError(f"models[{method!r}] lists {len(per_bank)} models for {len(test_banks)} banks")
-        for bank, (intercept, coef) in zip(test_banks, per_bank, strict=True):
-            p = credit.sigmoid(intercept + credit.design(bank.X) @ np.asarray(coef))
+    for method, per_bank in probs.items():
+        model = models.get(method)
+        coefs = model if isinstance(model, list) else [model] * len(test_banks)
+        for bank, p, m in zip(test_banks, per_bank, coefs, strict=True):
             rows.append(
                 {
                     "method": method,
@@ -181,8 +252,8 @@ def per_bank_scores(
                     "brier": brier_score(bank.y, p),
                     "ece": expected_calibration_error(bank.y, p),
                     "coef_error": float("nan")
-                    if method == "true model"
-                    else float(np.abs(np.asarray(coef) - truth.coef).max()),
+                    if m is None
+                    else float(np.abs(np.asarray(m[1]) - truth.coef).max()),
                 }
             )
     return rows
