@@ -34,9 +34,11 @@ def plot_hospitals(hospitals: Sequence, *, feature: int = 0, feature_name: str =
     left.set_xlabel("patients (label: share malignant)")
     left.set_title("Sizes and case mix differ")
     left.legend(loc="lower right")
-    right.boxplot([h.X[:, feature] for h in hospitals], vert=False, tick_labels=names)
-    right.invert_yaxis()
-    right.set_xlabel(f"{feature_name} as measured (µm-scale units)")
+    right.boxplot(
+        [h.X[:, feature] for h in hospitals]
+    )  # no orientation keyword: it changed in Matplotlib 3.10
+    right.set_xticks(np.arange(1, len(names) + 1), names, rotation=25, ha="right")
+    right.set_ylabel(f"{feature_name} as measured")
     right.set_title("One scanner reads 25 % high")
     fig.tight_layout()
     return fig
@@ -58,6 +60,6 @@ def plot_per_site(rows: Sequence[dict], *, metric: str = "auc", methods: Sequenc
         ax.errorbar(x, y, yerr=[low, high], fmt="o", capsize=3, color=OKABE_ITO[j % 8], label=method)
     ax.set_xticks(np.arange(len(sites)), sites)
     ax.set_ylabel(f"test {metric} (95 % bootstrap interval)")
-    ax.legend(ncol=len(methods), loc="lower left", fontsize=10)
+    ax.legend(ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=10)
     fig.tight_layout()
     return fig
