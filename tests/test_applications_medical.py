@@ -125,6 +125,16 @@ def test_federation_partitions_are_the_hospitals(hospitals):
     assert data.n_classes == 2 and len(data.x_test) == sum(len(h) for h in test)
 
 
+def test_local_intercept_matches_the_site_case_count(hospitals):
+    mean, std = med.federated_standardisation([med.site_sums(h.X) for h in hospitals])
+    Z = [(h.X - mean) / std for h in hospitals]
+    shared = med.fit_logistic(np.vstack(Z), np.concatenate([h.y for h in hospitals]))
+    for z, h in zip(Z, hospitals, strict=True):
+        b0, coef = med.local_intercept(shared, z, h.y)
+        np.testing.assert_array_equal(coef, shared[1])
+        assert abs(med.predict((b0, coef), z).sum() - h.y.sum()) < 1e-8
+
+
 def test_lesson_08_numbers_in_the_text_match_the_stored_outputs():
     nb = nbformat.read(ROOT / "notebooks" / "08_applications.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -143,3 +153,10 @@ def test_lesson_08_numbers_in_the_text_match_the_stored_outputs():
     assert "0.898 → 0.811" in text and "cancer centre 0.898" in out and "cancer centre 0.811" in out
     assert " 4.0      5.2" in out and "ε = 5.2 needs z = 4" in text
     assert "for epsilon = 1 in 30 rounds: 15.9" in out and "z ≈ 16" in text
+    own = re.search(r"shared \+ own intercept(.*)", out).group(1)
+    alone = re.search(r"^alone\s+(university .*)", out, re.MULTILINE).group(1)
+    assert "cancer centre 0.941" in own and "community 0.969" in own and "(0.917 → 0.969)" in text
+    got = [float(v) for v in re.findall(r"\d\.\d{3}", own)]
+    assert len(got) == 5 and all(
+        a >= b for a, b in zip(got, [float(v) for v in re.findall(r"\d\.\d{3}", alone)], strict=True)
+    )
