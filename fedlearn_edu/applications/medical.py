@@ -18,7 +18,8 @@ the reverse).
 - :func:`site_sums` and :func:`federated_standardisation` -- the mean and standard deviation of
   all hospitals' training data from three sums each hospital sends (n, Σx, Σx²);
 - :func:`federation` -- the hospitals as clients of the simulation engine;
-- :func:`fit_logistic` / :func:`predict` -- the pooled and "each alone" baselines and scoring.
+- :func:`fit_logistic` / :func:`predict` -- the pooled and "each alone" baselines and scoring;
+- :func:`local_intercept` -- a shared model with one number re-fitted at home (its intercept).
 
 >>> hospitals = split_hospitals(*load_breast_cancer(), seed=0)
 >>> [(h.name, len(h), round(float(h.y.mean()), 2)) for h in hospitals]  # doctest: +NORMALIZE_WHITESPACE
@@ -47,6 +48,7 @@ __all__ = [
     "federation",
     "fit_logistic",
     "load_breast_cancer",
+    "local_intercept",
     "predict",
     "site_sums",
     "split_hospitals",
@@ -253,3 +255,36 @@ def predict(model: tuple[float, np.ndarray], Z: np.ndarray) -> np.ndarray:
     """P(malignant) for standardised rows ``Z`` under ``model = (intercept, coef)``."""
     intercept, coef = model
     return credit.sigmoid(intercept + np.asarray(Z, dtype=float) @ np.asarray(coef, dtype=float))
+
+
+def local_intercept(
+    model: tuple[float, np.ndarray], Z: np.ndarray, y: np.ndarray, *, steps: int = 50
+) -> tuple[float, np.ndarray]:
+    """The shared ``model`` with its intercept re-fitted by maximum likelihood on one site's rows.
+
+    The coefficients stay shared; the new intercept makes the predicted cases add up to the site's
+    observed cases (Newton's method in one variable) -- the simplest personalisation.
+
+    >>> Z, y = np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([0, 0, 1, 1])
+    >>> b0, coef = local_intercept((0.0, np.array([1.0])), Z, y)
+    >>> round(b0, 3), bool(abs(predict((b0, coef), Z).sum() - 2) < 1e-9)
+    (-0.5, True)
+    """
+    Z = np.asarray(Z, dtype=float)
+    y = np.asarray(y)
+    if Z.ndim != 2 or y.shape != (len(Z),):
+        raise ValueError(f"Z must be (n, d) and y (n,); got shapes {Z.shape} and {y.shape}")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must hold 0/1 labels; got values {np.unique(y)[:5].tolist()}")
+    if y.sum() in (0, len(y)):
+        raise ValueError(f"y needs both classes to fit an intercept; got {int(y.sum())} cases of {len(y)}")
+    steps = check_count(steps, "steps", minimum=1)
+    intercept, coef = float(model[0]), np.asarray(model[1], dtype=float)
+    score = Z @ coef
+    for _ in range(steps):
+        p = credit.sigmoid(intercept + score)
+        step = (p.sum() - y.sum()) / max(float((p * (1 - p)).sum()), 1e-12)
+        intercept -= step
+        if abs(step) < 1e-12:
+            break
+    return float(intercept), coef
