@@ -31,11 +31,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # numpy-only maths and data; the privacy package's own __init__ imports nothing, and its accountant and
     # secure aggregation are pure maths, so an algorithm may use them.
     ("maths and data", ("aggregate", "data", "commlog", "envcheck", "privacy", "privacy.accountant",
-                        "privacy.secagg", "privacy.dp")),
+                        "privacy.secagg", "privacy.dp", "applications.credit", "applications.evaluate",
+                        "applications.vertical")),
     ("training", ("training", "workers", "two_workers")),
     ("algorithms", ("algorithms",)),
     ("simulation", ("simulation",)),
-    ("uses of the simulation", ("privacy.leakage", "attacks")),
+    ("uses of the simulation", ("privacy.leakage", "attacks", "applications")),
     ("frameworks", ("frameworks",)),
     ("exercises", ("checker", "questions")),  # may import anything below plots
     ("plots", ("plots",)),  # on top: never imported by the layers below
