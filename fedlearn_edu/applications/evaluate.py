@@ -254,9 +254,7 @@ def per_site_table(
     rows = []
     for method, per_site in probabilities.items():
         if len(per_site) != len(sites):
-            raise ValueError(
-                f"probabilities[{method!r}] has {len(per_site)} arrays for {len(sites)} sites"
-            )
+            raise ValueError(f"probabilities[{method!r}] has {len(per_site)} arrays for {len(sites)} sites")
         for site, y, p in zip(sites, labels, per_site, strict=True):
             a_low, a_high = bootstrap_ci(auc, y, p, n_boot=n_boot, level=level, seed=seed)
             c_low, c_high = bootstrap_ci(accuracy, y, p, n_boot=n_boot, level=level, seed=seed)

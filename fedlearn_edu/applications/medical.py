@@ -173,7 +173,9 @@ def train_test_split(hospital: Hospital, *, test_fraction: float = 0.3, seed=0) 
         is_test[where[: max(1, round(test_fraction * len(where)))] if len(where) > 1 else []] = True
 
     def take(mask: np.ndarray) -> Hospital:
-        return Hospital(hospital.name, hospital.X[mask], hospital.y[mask], hospital.patient[mask], hospital.scale)
+        return Hospital(
+            hospital.name, hospital.X[mask], hospital.y[mask], hospital.patient[mask], hospital.scale
+        )
 
     return take(~is_test), take(is_test)
 
@@ -193,7 +195,9 @@ def site_sums(X: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return len(X), X.sum(axis=0), (X**2).sum(axis=0)
 
 
-def federated_standardisation(sums: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+def federated_standardisation(
+    sums: Sequence[tuple[int, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
     """The server's step: ``(mean, std)`` of all sites' rows together, from their :func:`site_sums`.
 
     mean = ΣΣx / Σn and variance = ΣΣx² / Σn - mean² (the population variance, as ``np.std``).

@@ -47,19 +47,29 @@ q1 = FunctionProblem(
     title="Federated standardisation",
     cases=[
         Case(_sums([[1.0], [3.0]], [[5.0], [7.0], [9.0], [11.0]]), label="two sites of different sizes"),
-        Case(_sums([[1.0, 10.0], [2.0, 20.0]], [[3.0, 30.0]], [[4.0, 40.0], [6.0, 60.0], [8.0, 80.0]]),
-             label="three sites, two columns"),  # fmt: skip
+        Case(
+            _sums([[1.0, 10.0], [2.0, 20.0]], [[3.0, 30.0]], [[4.0, 40.0], [6.0, 60.0], [8.0, 80.0]]),
+            label="three sites, two columns",
+        ),
         Case(_sums([[2.0, -1.0], [4.0, 1.0], [6.0, 0.0]]), label="one site"),
     ],
     reference=_mean_std,
     mistakes=[
-        Mistake(_mean_of_site_means, "you averaged the sites' means as equals; weight each site by its n "
-                "(add up all Σx and divide by the total n)."),  # fmt: skip
-        Mistake(_sample_std, "you divided by n - 1 (the sample standard deviation); the lesson, like np.std, "
-                "divides by n."),  # fmt: skip
+        Mistake(
+            _mean_of_site_means,
+            "you averaged the sites' means as equals; weight each site by its n "
+            "(add up all Σx and divide by the total n).",
+        ),
+        Mistake(
+            _sample_std,
+            "you divided by n - 1 (the sample standard deviation); the lesson, like np.std, divides by n.",
+        ),
         Mistake(_variance, "that is the variance; the standard deviation is its square root."),
-        Mistake(_mean_of_site_stds, "you averaged the sites' standard deviations; the spread of all rows "
-                "together also includes how far apart the sites' means are. Use Σx² / n - mean²."),  # fmt: skip
+        Mistake(
+            _mean_of_site_stds,
+            "you averaged the sites' standard deviations; the spread of all rows "
+            "together also includes how far apart the sites' means are. Use Σx² / n - mean².",
+        ),
     ],
     hints=[
         "Add up each of the three things over the sites: the total n, the total Σx and the total Σx².",
@@ -71,7 +81,9 @@ q1 = FunctionProblem(
 
 
 def _per_site_accuracy(probabilities, labels):
-    return [float(np.mean((np.asarray(p) >= 0.5) == (np.asarray(y) == 1))) for p, y in zip(probabilities, labels)]
+    return [
+        float(np.mean((np.asarray(p) >= 0.5) == (np.asarray(y) == 1))) for p, y in zip(probabilities, labels)
+    ]
 
 
 def _pooled(probabilities, labels):
@@ -84,19 +96,33 @@ q2 = FunctionProblem(
     title="A per-site evaluation",
     cases=[
         Case([[0.9, 0.2, 0.6], [0.1, 0.4]], [[1, 0, 0], [0, 0]], label="two sites"),
-        Case([[0.7, 0.3, 0.8, 0.1], [0.55, 0.45], [0.2, 0.9, 0.6]], [[1, 0, 0, 0], [1, 1], [0, 1, 1]],
-             label="three sites"),  # fmt: skip
+        Case(
+            [[0.7, 0.3, 0.8, 0.1], [0.55, 0.45], [0.2, 0.9, 0.6]],
+            [[1, 0, 0, 0], [1, 1], [0, 1, 1]],
+            label="three sites",
+        ),
         Case([[0.5, 0.49]], [[1, 0]], label="a probability of exactly 0.5 counts as malignant"),
     ],
     reference=_per_site_accuracy,
     mistakes=[
-        Mistake(_pooled, "that is one accuracy over all sites together, repeated; score each site on its own patients."),
-        Mistake(lambda p, y: [1 - a for a in _per_site_accuracy(p, y)],
-                "those are error rates (or your decisions are the wrong way round); accuracy is the share right."),  # fmt: skip
-        Mistake(lambda p, y: float(np.mean(_per_site_accuracy(p, y))),
-                "one number is the average over sites; return a list with one accuracy per site."),  # fmt: skip
-        Mistake(lambda p, y: [float(np.mean((np.asarray(a) > 0.5) == (np.asarray(b) == 1))) for a, b in zip(p, y)],
-                "a probability of exactly 0.5 should count as malignant: use >= 0.5."),  # fmt: skip
+        Mistake(
+            _pooled,
+            "that is one accuracy over all sites together, repeated; score each site on its own patients.",
+        ),
+        Mistake(
+            lambda p, y: [1 - a for a in _per_site_accuracy(p, y)],
+            "those are error rates (or your decisions are the wrong way round); accuracy is the share right.",
+        ),
+        Mistake(
+            lambda p, y: float(np.mean(_per_site_accuracy(p, y))),
+            "one number is the average over sites; return a list with one accuracy per site.",
+        ),
+        Mistake(
+            lambda p, y: [
+                float(np.mean((np.asarray(a) > 0.5) == (np.asarray(b) == 1))) for a, b in zip(p, y)
+            ],
+            "a probability of exactly 0.5 should count as malignant: use >= 0.5.",
+        ),
     ],
     hints=[
         "Loop over the sites together: `for p, y in zip(probabilities, labels)`.",
@@ -143,15 +169,25 @@ q4 = FunctionProblem(
     title="One vertical-FL step",
     cases=[
         Case([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], [0.5, -0.5, 0.25], label="three customers"),
-        Case([[0.3, -1.2], [2.0, 0.4], [-0.7, 0.9], [1.1, 1.1]], [-0.8, 0.1, 0.6, 0.2], label="four customers"),
+        Case(
+            [[0.3, -1.2], [2.0, 0.4], [-0.7, 0.9], [1.1, 1.1]], [-0.8, 0.1, 0.6, 0.2], label="four customers"
+        ),
         Case([[2.0, 1.0], [4.0, 3.0]], [0.1, 0.3], label="two customers"),
     ],
     reference=_gradient,
     mistakes=[
-        Mistake(lambda X, r: np.asarray(X).T @ np.asarray(r), "you forgot to divide by n: the loss is a mean over customers."),
-        Mistake(lambda X, r: -_gradient(X, r), "the sign is flipped: the residual is p - y, and the gradient is Xᵀ(p - y)/n."),
-        Mistake(lambda X, r: np.asarray(X).mean(axis=0) * np.mean(r),
-                "you multiplied the averages; each customer's row must be weighted by *its own* residual."),  # fmt: skip
+        Mistake(
+            lambda X, r: np.asarray(X).T @ np.asarray(r),
+            "you forgot to divide by n: the loss is a mean over customers.",
+        ),
+        Mistake(
+            lambda X, r: -_gradient(X, r),
+            "the sign is flipped: the residual is p - y, and the gradient is Xᵀ(p - y)/n.",
+        ),
+        Mistake(
+            lambda X, r: np.asarray(X).mean(axis=0) * np.mean(r),
+            "you multiplied the averages; each customer's row must be weighted by *its own* residual.",
+        ),
     ],
     hints=[
         "The gradient of the mean log loss in the retailer's weights is (1/n) Σ_i residual_i · x_i.",

@@ -59,9 +59,19 @@ BANK = {
         "wrong": [
             ("one pooled accuracy repeated", _pooled, "each site"),
             ("error rates", lambda p, y: [1 - a for a in _accuracy_loop(p, y)], "error rates"),
-            ("the average over sites", lambda p, y: float(np.mean(_accuracy_loop(p, y))), "one accuracy per site"),
-            ("0.5 counted as benign", lambda p, y: [float(np.mean((np.asarray(a) > 0.5) == (np.asarray(b) == 1)))
-                                                    for a, b in zip(p, y, strict=True)], ">= 0.5"),
+            (
+                "the average over sites",
+                lambda p, y: float(np.mean(_accuracy_loop(p, y))),
+                "one accuracy per site",
+            ),
+            (
+                "0.5 counted as benign",
+                lambda p, y: [
+                    float(np.mean((np.asarray(a) > 0.5) == (np.asarray(b) == 1)))
+                    for a, b in zip(p, y, strict=True)
+                ],
+                ">= 0.5",
+            ),
         ],
         "right": [("a plain loop over patients", _accuracy_loop)],
     },
@@ -80,8 +90,16 @@ BANK = {
             ("averages multiplied", lambda X, r: np.asarray(X).mean(0) * np.mean(r), "its own"),
         ],
         "right": [
-            ("a sum over customers", lambda X, r: sum(ri * np.asarray(xi, dtype=float) for xi, ri in zip(X, r, strict=True)) / len(r)),
-            ("np.mean of residual-weighted rows", lambda X, r: np.mean(np.asarray(X) * np.asarray(r)[:, None], axis=0)),
+            (
+                "a sum over customers",
+                lambda X, r: (
+                    sum(ri * np.asarray(xi, dtype=float) for xi, ri in zip(X, r, strict=True)) / len(r)
+                ),
+            ),
+            (
+                "np.mean of residual-weighted rows",
+                lambda X, r: np.mean(np.asarray(X) * np.asarray(r)[:, None], axis=0),
+            ),
         ],
     },
 }
