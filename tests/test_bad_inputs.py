@@ -23,6 +23,7 @@ from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.applications import medical as med
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
+from fedlearn_edu.questions import quiz
 from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate
 from fedlearn_edu.training import local_train
 from fedlearn_edu.two_workers import article_model, train_two_workers
@@ -233,6 +234,13 @@ CASES = [
     ("worker-batch-size-0", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, epochs=1, batch_size=0), ValueError, "batch_size"),
     ("worker-seed-negative", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, epochs=1, batch_size=2, seed=-1), ValueError, "seed"),
     ("worker-xy-lengths", lambda: VirtualWorker("bob", np.zeros((4, 2)), np.zeros((3, 1))), ValueError, "shape"),
+    # --- the course quiz (lesson 00 pre-test, lesson 10 post-test) ---
+    ("quiz-report-stage", lambda: quiz.report({1: "b"}, "during"), ValueError, "stage"),
+    ("quiz-report-answers-list", lambda: quiz.report(["b", "b"], "pre"), TypeError, "answers"),
+    ("quiz-report-question-16", lambda: quiz.report({16: "a"}, "pre"), ValueError, "answers"),
+    ("quiz-report-question-name", lambda: quiz.report({"x1": "a"}, "pre"), ValueError, "'x1'"),
+    ("quiz-stage", lambda: quiz.Quiz("mid"), ValueError, "stage"),
+    ("quiz-parse-not-text", lambda: quiz.parse(["fedlearn-edu quiz v1 pre 1/1 q1+", 3]), TypeError, "lines"),
     # --- simulation and algorithms (engine helper) ---
     ("sim-seed-str", lambda: run_fedavg(digits(), parts(), rounds=1, seed="0"), TypeError, "seed"),
     ("sim-seed-float", lambda: run_fedavg(digits(), parts(), rounds=1, seed=1.5), TypeError, "seed"),
