@@ -167,7 +167,7 @@ def bootstrap_ci(
     >>> g = np.random.default_rng(0); y = (g.random(400) < 0.1).astype(int); s = y + g.normal(0, 1, 400)
     >>> low, high = bootstrap_ci(auc, y, s, n_boot=200, seed=0)
     >>> round(auc(y, s), 3), round(low, 3), round(high, 3)
-    (0.767, 0.689, 0.836)
+    (0.767, 0.704, 0.829)
     """
     if not callable(metric):
         raise TypeError(f"metric must be a function metric(y_true, scores); got {type(metric).__name__}")
@@ -180,11 +180,8 @@ def bootstrap_ci(
             f"bootstrap_ci needs both classes in y_true; got {len(pos)} positives and {len(neg)} negatives"
         )
     g = rng(seed)
-    draws_pos = np.empty((n_boot, len(pos)), dtype=np.int64)  # resample b: positives pos[draws_pos[b]]
-    draws_neg = np.empty((n_boot, len(neg)), dtype=np.int64)
-    for b in range(n_boot):  # positives then negatives, resample by resample (the stream is part of the result)
-        draws_pos[b] = g.integers(0, len(pos), len(pos))
-        draws_neg[b] = g.integers(0, len(neg), len(neg))
+    draws_pos = g.integers(0, len(pos), size=(n_boot, len(pos)))  # resample b: positives pos[draws_pos[b]]
+    draws_neg = g.integers(0, len(neg), size=(n_boot, len(neg)))
     if metric is auc or metric is accuracy:
         values = _resampled_fast(metric, s[pos], s[neg], draws_pos, draws_neg)
     else:
