@@ -7,9 +7,11 @@ can say how close each way of training gets to the truth (the true model's AUC i
 distance of fitted coefficients from :data:`TRUE_MODEL` is the coefficient error).
 
 What differs between banks is *who their customers are* (covariate shift), and with it the default
-rate (see :data:`BANKS`): a large national bank, a private bank with wealthy customers and rare
+rate (see :data:`BANKS`): a large national bank, a private bank with older, better-off customers and rare
 defaults (about 2-3 %, the rare-positive regime), a consumer-credit lender with many defaults, a small
-regional bank, and a young digital bank with young customers and short credit histories.
+regional bank, and a young digital bank with young customers and short credit histories. A profile's
+``logit_shift`` adds a concept shift at one bank (it counts defaults differently); none of
+:data:`BANKS` uses it.
 
 Each customer has five raw features (:data:`FEATURES`):
 
