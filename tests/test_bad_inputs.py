@@ -17,8 +17,9 @@ import pytest
 import torch
 
 from fedlearn_edu import aggregate as agg
-from fedlearn_edu import algorithms, attacks, data
+from fedlearn_edu import algorithms, attacks, data, drift
 from fedlearn_edu.commlog import CommunicationLog
+from fedlearn_edu.plots.drift import client_accuracy_summary, plot_client_accuracy
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.simulation import mlp, run_fedavg, simulate
 from fedlearn_edu.two_workers import article_model, train_two_workers
@@ -262,6 +263,19 @@ CASES = [
     ("malicious-attacker-99-in-run", lambda: simulate(digits(), parts(), attacks.Malicious(algorithms.FedAvg(), [99], attacks.sign_flip), rounds=1), ValueError, "99"),
     ("malicious-forge-none", lambda: attacks.Malicious(algorithms.FedAvg(), [0], None), TypeError, "forge"),
     ("run-attack-C-str", lambda: attacks.run_attack(digits(), parts(), "sign_flip", 0.2, "FedAvg", rounds=1, C="1"), TypeError, "C (the fraction"),
+    # --- lesson 05: the drift lab, Synthetic(alpha, beta), per-client accuracy ---
+    ("drift-run-algorithm", lambda: drift.run(drift.drift_lab(), "fedsgd", E=2, rounds=1), ValueError, "algorithm"),
+    ("drift-run-E-zero", lambda: drift.run(drift.drift_lab(), "fedavg", E=0, rounds=1), ValueError, "E"),
+    ("drift-run-E-float", lambda: drift.run(drift.drift_lab(), "fedavg", E=2.0, rounds=1), TypeError, "E"),
+    ("drift-run-mu-negative", lambda: drift.run(drift.drift_lab(), "fedprox", E=2, rounds=1, mu=-1), ValueError, "mu"),
+    ("drift-fixed-point-lr-zero", lambda: drift.fedavg_fixed_point(drift.drift_lab(), 2, 0.0), ValueError, "lr"),
+    ("synthetic-alpha-negative", lambda: data.synthetic(-1, 1), ValueError, "alpha"),
+    ("synthetic-beta-string", lambda: data.synthetic(1, "1"), TypeError, "beta"),
+    ("synthetic-n-clients-zero", lambda: data.synthetic(1, 1, 0), ValueError, "n_clients"),
+    ("synthetic-max-size-one", lambda: data.synthetic(1, 1, max_size=1), ValueError, "max_size"),
+    ("client-accuracy-empty", lambda: client_accuracy_summary([]), ValueError, "accuracies"),
+    ("client-accuracy-nan", lambda: client_accuracy_summary([0.5, np.nan]), ValueError, "accuracies"),
+    ("client-accuracy-global-above-one", lambda: plot_client_accuracy([0.5], global_accuracy=2.0), ValueError, "global_accuracy"),
 ]  # fmt: skip
 
 
