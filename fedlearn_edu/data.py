@@ -215,7 +215,7 @@ def synthetic(
         b = generator.normal(u[k], 1, n_classes)
         x = mean_x + std * generator.standard_normal((sizes[k], dim))
         y = np.argmax(x @ w + b, axis=1)  # argmax of the softmax = argmax of the logits
-        n_train = int(round((1 - test_fraction) * sizes[k]))
+        n_train = int(np.round((1 - test_fraction) * sizes[k]))
         xs_train.append(x[:n_train])
         ys_train.append(y[:n_train])
         xs_test.append(x[n_train:])

@@ -87,7 +87,7 @@ def test_synthetic_is_seeded_and_shaped_like_the_paper():
     assert sizes.min() >= 50 and sizes.max() > 5 * np.median(sizes)  # power-law sizes
     assert sorted(np.concatenate(train).tolist()) == list(range(len(data.x_train)))
     assert sorted(np.concatenate(test).tolist()) == list(range(len(data.x_test)))
-    capped, train_capped, test_capped = synthetic(1, 1, max_size=100, seed=0)
+    _, train_capped, test_capped = synthetic(1, 1, max_size=100, seed=0)
     assert max(len(a) + len(b) for a, b in zip(train_capped, test_capped)) <= 100
 
 
@@ -108,7 +108,10 @@ def test_client_accuracy_summary_and_histogram():
 
 
 def test_drift_plots_draw_every_path():
-    paths = {name: drift.run(LAB, name.lower(), E=4, rounds=10, mu=1.0) for name in ("FedAvg", "FedProx", "SCAFFOLD")}
+    paths = {
+        name: drift.run(LAB, name.lower(), E=4, rounds=10, mu=1.0)
+        for name in ("FedAvg", "FedProx", "SCAFFOLD")
+    }
     ax = plot_drift_paths(LAB, paths)
     labels = [line.get_label() for line in ax.get_lines()]
     assert {"FedAvg", "FedProx", "SCAFFOLD", "pooled optimum w*"} <= set(labels)
