@@ -11,7 +11,8 @@ in them. Per round ``r`` the engine samples clients, then asks the algorithm thr
 2. **client update** -- the client trains with :func:`fedlearn_edu.training.local_train` as its plan
    says. Two optional hooks run *on the client*, with that client's own state (kept between rounds,
    e.g. SCAFFOLD's control variate): ``local_plan`` (adjust the plan before training) and
-   ``client_reply`` (change or extend the :class:`Reply` after training).
+   ``client_reply`` (change or extend the :class:`Reply` after training). A client's state starts
+   as ``{"num_samples": n_k}`` (a client knows how many examples it holds).
 3. **server update** -- ``aggregate(r, weights, server_state, replies)``: with the round number, the
    current global weights, the algorithm's own server state and the replies **keyed by client id**
    (:class:`Replies`), return the next global weights and server state.

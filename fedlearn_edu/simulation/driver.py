@@ -61,7 +61,11 @@ def drive(
     history.test_accuracy.append(accuracy)
     history.test_loss.append(test_loss)
     server_state = algorithm.init(weights, seed=seed, n_clients=len(partitions))
-    client_states: dict[int, dict] = {}
+    client_states: dict[int, dict] = {}  # each client's own state, kept between rounds
+
+    def state(k: int) -> dict:  # a client knows how many examples it holds
+        return client_states.setdefault(k, {"num_samples": int(sizes[k])})
+
     plan_hook, reply_hook = _overrides(algorithm, "local_plan"), _overrides(algorithm, "client_reply")
     rng, bar = sampling_rng(seed), Progress(rounds, show=progress)
     n_params = sum(v.numel() for v in weights.values())
@@ -73,16 +77,14 @@ def drive(
         training = [k for k in ids if sizes[k] > 0]
         seeds = client_seeds(seed, r, len(partitions))
         if plan_hook:  # on each client, with its own state
-            plans = {
-                k: algorithm.local_plan(k, messages[k], client_states.setdefault(k, {})) for k in training
-            }
+            plans = {k: algorithm.local_plan(k, messages[k], state(k)) for k in training}
         else:
             plans = {k: messages[k].plan for k in training}
         replies = engine.train(r, training, messages, plans, seeds)  # step 3
         if reply_hook:
             replies = Replies.from_list(
                 training,
-                [algorithm.client_reply(k, messages[k], replies[k], client_states.setdefault(k, {}))
+                [algorithm.client_reply(k, messages[k], replies[k], state(k))
                  for k in training],
             )  # fmt: skip
         weights, server_state = algorithm.aggregate(r, weights, server_state, replies)  # step 4
