@@ -49,6 +49,7 @@ __all__ = [
     "quantity_skew_partition",
     "shard_partition",
     "synthetic",
+    "with_client_test_data",
 ]
 
 
@@ -234,6 +235,44 @@ def synthetic(
         n_classes,
     )
     return data, cuts(xs_train), cuts(xs_test)
+
+
+def with_client_test_data(
+    data: Dataset, parts: Sequence[Sequence[int]], test_fraction: float = 0.2, *, seed: SeedLike = 0
+) -> tuple[Dataset, list[np.ndarray], list[np.ndarray]]:
+    """Give every client held-out data of its own: ``(data, train_parts, test_parts)``.
+
+    Each client keeps a random ``test_fraction`` of its training examples (rounded down) for testing.
+    The returned data set trains on what the clients kept for training; its test set is all the
+    clients' held-out examples (``test_parts[k]`` indexes client ``k``'s in ``x_test``), so each client
+    can score a model on data like its own -- the per-client view of lesson 05.
+
+    >>> digits = load_digits(seed=0)
+    >>> data, train, test = with_client_test_data(digits, iid_partition(digits.y_train, 4, seed=0))
+    >>> [len(p) for p in train], [len(p) for p in test]
+    ([270, 270, 270, 269], [67, 67, 67, 67])
+    """
+    test_fraction = check_fraction(test_fraction, "test_fraction", closed=False)
+    parts = _check_partition(parts, len(data.x_train))
+    generator = rng(seed)
+    train_rows, test_rows = [], []
+    for part in parts:
+        shuffled = generator.permutation(part)
+        n_test = int(test_fraction * len(shuffled))
+        test_rows.append(np.sort(shuffled[:n_test]))
+        train_rows.append(np.sort(shuffled[n_test:]))
+
+    def positions(rows: list[np.ndarray]) -> list[np.ndarray]:
+        ends = np.cumsum([len(r) for r in rows])
+        return [np.arange(end - len(r), end) for r, end in zip(rows, ends, strict=True)]
+
+    train_all = np.concatenate(train_rows).astype(np.int64)
+    test_all = np.concatenate(test_rows).astype(np.int64)
+    split = Dataset(
+        data.name, data.x_train[train_all], data.y_train[train_all], data.x_train[test_all],
+        data.y_train[test_all], data.n_classes,
+    )  # fmt: skip
+    return split, positions(train_rows), positions(test_rows)
 
 
 # --- partitions -------------------------------------------------------------------------------

@@ -189,7 +189,7 @@ def run(
             local[k] = local_steps(lab, k, w, E=E, lr=lr, mu=mu, offset=offset)
         if algorithm == "scaffold":  # option II: c_k+ = c_k - c + (w - y_k) / (E lr)
             new_c_k = c_k - c + (w - local) / (E * lr)
-            c = c + p @ (new_c_k - c_k)
+            c = c + (new_c_k - c_k).mean(axis=0)  # the paper: c += (1/N) sum of the clients' changes
             c_k = new_c_k
         w = p @ local  # the server's (weighted) average
         path.append(w.copy())
