@@ -78,7 +78,7 @@ def plot_drift_paths(
                 ax.plot(*np.stack([first[r], end]).T, "-", color=client_colour(k), lw=1.0, alpha=0.6)
                 ax.plot(*end, "o", ms=4, color=client_colour(k), alpha=0.8)
     for i, (label, path) in enumerate(paths.items()):
-        colour = PATH_COLOURS.get(label.split()[0], client_colour(i + 4))
+        colour = PATH_COLOURS.get(label.split()[0].strip(","), client_colour(i + 4))
         ax.plot(*np.asarray(path).T, "-o", ms=3.5, lw=1.6, color=colour, label=label, zorder=5)
     ax.plot(*first[0], "s", ms=9, color=COLOURS["global"], label="start", zorder=6)
     ax.set_title(title or "Where the global model goes, round by round", fontsize=12)
