@@ -19,7 +19,7 @@ import torch
 from fedlearn_edu import aggregate as agg
 from fedlearn_edu import algorithms, attacks, data, drift
 from fedlearn_edu.commlog import CommunicationLog
-from fedlearn_edu.plots.drift import client_accuracy_summary, plot_client_accuracy
+from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.simulation import mlp, run_fedavg, simulate
 from fedlearn_edu.two_workers import article_model, train_two_workers
@@ -273,8 +273,10 @@ CASES = [
     ("synthetic-beta-string", lambda: data.synthetic(1, "1"), TypeError, "beta"),
     ("synthetic-n-clients-zero", lambda: data.synthetic(1, 1, 0), ValueError, "n_clients"),
     ("synthetic-max-size-one", lambda: data.synthetic(1, 1, max_size=1), ValueError, "max_size"),
-    ("client-accuracy-empty", lambda: client_accuracy_summary([]), ValueError, "accuracies"),
-    ("client-accuracy-nan", lambda: client_accuracy_summary([0.5, np.nan]), ValueError, "accuracies"),
+    ("client-accuracy-empty", lambda: plot_client_accuracy([]), ValueError, "accuracies"),
+    ("client-accuracy-all-nan", lambda: plot_client_accuracy([np.nan, np.nan]), ValueError, "accuracies"),
+    ("client-accuracy-percent", lambda: plot_client_accuracy([50.0, 90.0]), ValueError, "[0, 1]"),
+    ("client-accuracy-strings", lambda: plot_client_accuracy(["a", "b"]), TypeError, "accuracies"),
     ("client-accuracy-global-above-one", lambda: plot_client_accuracy([0.5], global_accuracy=2.0), ValueError, "global_accuracy"),
 ]  # fmt: skip
 

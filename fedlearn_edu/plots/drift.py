@@ -5,7 +5,8 @@
   now for three clients whose optima conflict, and one path per algorithm;
 - :func:`plot_fixed_points` shows where FedAvg settles as the number of local steps E grows;
 - :func:`plot_client_accuracy` is the federated view of a model: a histogram of each client's
-  accuracy on its own held-out data, with the mean, the worst 10 % and the global test accuracy.
+  accuracy on its own held-out data, with the mean, the worst 10 % (as
+  :func:`fedlearn_edu.simulation.history.client_stats` computes them) and the global test accuracy.
 
 >>> ax = plot_client_accuracy([0.9, 0.95, 0.4, 1.0], global_accuracy=0.9)
 >>> ax.get_title()
@@ -22,8 +23,9 @@ from matplotlib.axes import Axes
 
 from fedlearn_edu._validation import check_real
 from fedlearn_edu.plots import COLOURS, client_colour, style
+from fedlearn_edu.simulation.history import client_stats
 
-__all__ = ["client_accuracy_summary", "plot_client_accuracy", "plot_drift_paths", "plot_fixed_points"]
+__all__ = ["plot_client_accuracy", "plot_drift_paths", "plot_fixed_points"]
 
 PATH_COLOURS = {"FedAvg": "#000000", "FedProx": "#0072B2", "SCAFFOLD": "#D55E00"}
 
@@ -107,23 +109,24 @@ def plot_fixed_points(
     return ax
 
 
-def client_accuracy_summary(accuracies: Sequence[float]) -> dict[str, float]:
-    """Mean, worst 10 % (the mean of the lowest tenth, at least one client), spread (standard
-    deviation) and minimum of per-client accuracies.
-
-    >>> client_accuracy_summary([1.0, 0.5, 0.75, 1.0])
-    {'mean': 0.8125, 'worst10': 0.5, 'spread': 0.2073, 'min': 0.5}
-    """
-    values = np.sort(np.asarray(accuracies, dtype=float))
-    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError(f"accuracies must be a non-empty list of finite numbers; got {accuracies!r}")
-    tenth = max(1, int(np.ceil(0.1 * values.size)))
-    return {
-        "mean": round(float(values.mean()), 4),
-        "worst10": round(float(values[:tenth].mean()), 4),
-        "spread": round(float(values.std()), 4),
-        "min": round(float(values[0]), 4),
-    }
+def _accuracies(accuracies: Sequence[float]) -> np.ndarray:
+    """Per-client accuracies as an array without the clients that hold no held-out data (``nan``)."""
+    try:
+        values = np.asarray(accuracies, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"accuracies must be a list of numbers in [0, 1]; got {accuracies!r:.80}") from None
+    values = values[~np.isnan(values)] if values.ndim == 1 else values
+    if (
+        values.ndim != 1
+        or values.size == 0
+        or np.any(np.isinf(values))
+        or np.any((values < 0) | (values > 1))
+    ):
+        raise ValueError(
+            f"accuracies must be a non-empty list of numbers in [0, 1] (nan: a client without held-out "
+            f"data); got {accuracies!r:.80}"
+        )
+    return values
 
 
 def plot_client_accuracy(
@@ -135,14 +138,16 @@ def plot_client_accuracy(
     label: str | None = None,
     colour: str = "#0072B2",
 ) -> Axes:
-    """A histogram of per-client accuracies (in %), with the mean, the worst 10 % and (if given)
+    """A histogram of per-client accuracies (in %; ``nan`` -- no held-out data -- left out), with the mean, the worst 10 % and (if given)
     the global test accuracy as vertical lines. Call twice on one ``ax`` to compare two models."""
-    summary = client_accuracy_summary(accuracies)
+    values = _accuracies(accuracies)
+    summary = client_stats(values)
     if global_accuracy is not None:
         global_accuracy = check_real(global_accuracy, "global_accuracy", low=0, high=1)
     ax = _axes(ax, figsize=(8.0, 4.0))
-    values = 100 * np.asarray(accuracies, dtype=float)
-    ax.hist(values, bins=np.linspace(0, 100, 21), color=colour, alpha=0.55, edgecolor="white", label=label)
+    ax.hist(
+        100 * values, bins=np.linspace(0, 100, 21), color=colour, alpha=0.55, edgecolor="white", label=label
+    )
     ax.axvline(100 * summary["mean"], color=colour, lw=2, label=f"mean per client {summary['mean']:.0%}")
     ax.axvline(100 * summary["worst10"], color=colour, lw=2, ls=":",
                label=f"worst 10% of clients {summary['worst10']:.0%}")  # fmt: skip

@@ -5,7 +5,8 @@ Controls: the algorithms to run (FedAvg, FedProx, SCAFFOLD, FedAvgM; several at 
 algorithm on the digits (K = 20 clients, 4 per round, B = 10, learning rate 0.05, 30 rounds, fast
 engine) and adds its test-accuracy curve to the picture; earlier runs stay on screen (up to
 ``keep``). Beside the curves: the per-client accuracy histogram of the latest run -- each client
-keeps 20 % of its examples as its own held-out data (:func:`fedlearn_edu.data.with_client_test_data`).
+keeps 20 % of its examples as its own held-out data (:func:`fedlearn_edu.data.split_clients`,
+``simulate(client_test=...)``).
 
 The picture is drawn off-screen and shown as a PNG, so a test can drive the widget without a
 browser (setting a control's value runs its observer at once):
@@ -18,23 +19,21 @@ browser (setting a control's value runs its observer at once):
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
-import torch
 from matplotlib.figure import Figure
 
 from fedlearn_edu.algorithms import Algorithm, FedAvg, FedAvgM, FedProx, Scaffold
-from fedlearn_edu.data import Dataset, dirichlet_partition, load_digits, with_client_test_data
+from fedlearn_edu.data import Dataset, dirichlet_partition, load_digits, split_clients
 from fedlearn_edu.plots import figure_png, style
 from fedlearn_edu.plots.curves import plot_curves
-from fedlearn_edu.plots.drift import client_accuracy_summary, plot_client_accuracy
+from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.simulation import History, mlp, simulate
 
-__all__ = ["DriftExplorer", "DriftRun", "client_accuracies", "drift_explorer", "make_algorithm"]
+__all__ = ["DriftExplorer", "DriftRun", "drift_explorer", "make_algorithm"]
 
 ALGORITHMS = ("FedAvg", "FedProx", "SCAFFOLD", "FedAvgM")
 K, C, B, LR = 20, 0.2, 10, 0.05
@@ -48,27 +47,17 @@ def make_algorithm(name: str, *, mu: float = 0.1, momentum: float = 0.9) -> Algo
             "FedAvgM": lambda: FedAvgM(momentum=momentum)}[name]()  # fmt: skip
 
 
-def client_accuracies(model, state, data: Dataset, test_parts) -> list[float]:
-    """Each client's accuracy of the model ``state`` on its own held-out rows ``test_parts[k]``
-    of ``data.x_test`` (clients without held-out data are left out): one forward pass for all.
-
-    The same as ``evaluate(model, state, data.x_test[part], data.y_test[part], "cross_entropy")[0]``
-    for each ``part``, which is how the lesson writes it.
-    """
-    module = copy.deepcopy(model)
-    module.load_state_dict(state)
-    with torch.no_grad():
-        right = (module(torch.from_numpy(data.x_test)).argmax(1).numpy() == data.y_test).astype(float)
-    return [float(right[part].mean()) for part in test_parts if len(part)]
-
-
 @dataclass
 class DriftRun:
-    """One run: its settings, its :class:`History` and each client's accuracy at the end."""
+    """One run: its settings and its :class:`History` (with each client's accuracy at the end)."""
 
     settings: dict[str, Any]
     history: History
-    client_accuracy: list[float]
+
+    @property
+    def client_accuracy(self):
+        """Each client's accuracy on its own held-out data at the end (``nan``: no held-out data)."""
+        return self.history.client_accuracy[-1]
 
     def label(self) -> str:
         s = self.settings
@@ -129,7 +118,7 @@ class DriftExplorer:
         key = (alpha,)
         if key != self._split_key:
             parts = dirichlet_partition(self.data.y_train, K, alpha=alpha, seed=0)
-            self._split_cache = with_client_test_data(self.data, parts, 0.2, seed=0)
+            self._split_cache = split_clients(parts, 0.2, seed=0)
             self._split_key = key
         return self._split_cache
 
@@ -140,22 +129,21 @@ class DriftExplorer:
             self.status.value = "<b>Tick at least one algorithm.</b>"
             return []
         alpha = round(self.alpha.value, 4)
-        data, train_parts, test_parts = self._split(alpha)
+        train_parts, held_out = self._split(alpha)
         model = mlp((64, 32, 10), seed=0)
         new = []
         for name in self.algorithms.value:
             settings = {"algorithm": name, "alpha": alpha, "E": self.E.value,
                         "mu": round(self.mu.value, 4), "momentum": round(self.momentum.value, 4)}  # fmt: skip
             algorithm = make_algorithm(name, mu=settings["mu"], momentum=settings["momentum"])
-            history = simulate(data, train_parts, algorithm, model, rounds=self.rounds, C=C, E=settings["E"],
-                               B=B, lr=LR, seed=0, progress=False)  # fmt: skip
-            accuracy = client_accuracies(model, history.final_state, data, test_parts)
-            new.append(DriftRun(settings, history, accuracy))
+            history = simulate(self.data, train_parts, algorithm, model, rounds=self.rounds, C=C, E=settings["E"],
+                               B=B, lr=LR, seed=0, progress=False, client_test=held_out)  # fmt: skip
+            new.append(DriftRun(settings, history))
         self.runs = [*self.runs, *new][-self.keep :]
         self.draw()
         self.redraw_seconds = time.perf_counter() - start
         latest = self.runs[-1]
-        summary = client_accuracy_summary(latest.client_accuracy)
+        summary = latest.history.client_stats()
         self.status.value = (
             f"<code>{latest.label()} → global test accuracy {latest.history.final_accuracy:.1%}; per client: "
             f"mean {summary['mean']:.1%}, worst 10% {summary['worst10']:.1%}</code>"
