@@ -23,6 +23,7 @@ from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.simulation import mlp, run_fedavg, simulate
 from fedlearn_edu.two_workers import article_model, train_two_workers
+from fedlearn_edu.widgets.drift import make_algorithm
 from fedlearn_edu.workers import VirtualWorker
 
 
@@ -276,6 +277,7 @@ CASES = [
     ("client-accuracy-empty", lambda: plot_client_accuracy([]), ValueError, "accuracies"),
     ("client-accuracy-all-nan", lambda: plot_client_accuracy([np.nan, np.nan]), ValueError, "accuracies"),
     ("client-accuracy-percent", lambda: plot_client_accuracy([50.0, 90.0]), ValueError, "[0, 1]"),
+    ("drift-explorer-algorithm-name", lambda: make_algorithm("FedNova"), ValueError, "name"),
     ("client-accuracy-strings", lambda: plot_client_accuracy(["a", "b"]), TypeError, "accuracies"),
     ("client-accuracy-global-above-one", lambda: plot_client_accuracy([0.5], global_accuracy=2.0), ValueError, "global_accuracy"),
 ]  # fmt: skip

@@ -12,6 +12,7 @@ PACKAGE = ROOT / "fedlearn_edu"
 # Lower layers never import higher ones. Plots and widgets sit on top; the core never imports them.
 LAYERS = {
     "_compare": 0, "_models": 0, "_validation": 0, "aggregate": 0, "data": 0, "commlog": 0, "envcheck": 0,
+    "drift": 0,
     "training": 1, "workers": 1, "two_workers": 1,
     "algorithms": 2, "simulation": 2, "privacy": 2,
     "attacks": 3,
@@ -68,6 +69,7 @@ def test_imports_point_down(path):
         ("fedlearn_edu.aggregate", ["torch", "matplotlib", "sklearn", "ipywidgets"]),
         ("fedlearn_edu.data", ["torch", "matplotlib", "sklearn", "ipywidgets"]),
         ("fedlearn_edu.commlog", ["torch", "matplotlib"]),
+        ("fedlearn_edu.drift", ["torch", "matplotlib", "sklearn", "ipywidgets"]),
         ("fedlearn_edu.checker", ["torch", "matplotlib", "ipywidgets"]),
         ("fedlearn_edu.questions.lesson02", ["torch", "matplotlib"]),
         ("fedlearn_edu.envcheck", ["torch", "matplotlib", "sklearn"]),
