@@ -329,6 +329,8 @@ def test_split_clients_holds_out_a_seeded_share_of_each_client():
     for p, t, h in zip(parts, train, held, strict=True):
         assert sorted([*t, *h]) == sorted(p.tolist()) and not set(t) & set(h)
         assert len(h) == min(round(0.25 * len(p)), max(len(p) - 1, 0)) and (len(t) >= 1 or len(p) == 0)
+    # a client of one example keeps it to train on, even when round(f * n) would take it
+    assert [h.tolist() for h in split_clients([[5], [1, 2]], 0.7, seed=0)[1]] == [[], [1]]
     again = split_clients(parts, 0.25, seed=1)[1]
     assert all(np.array_equal(a, b) for a, b in zip(held, again, strict=True))
     assert any(
