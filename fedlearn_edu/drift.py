@@ -15,7 +15,8 @@ clients in every round:
   ``E > 1`` (objective inconsistency, Wang et al., NeurIPS 2020) and moves as ``E`` grows; it is known
   in closed form too (:func:`fedavg_fixed_point`);
 - **FedProx** (Li et al., MLSys 2020): each local gradient gets ``mu (w - w_received)``; its fixed
-  point lies between FedAvg's and ``w*`` (it is FedAvg's with ``A_k`` pulled towards ``mu I``);
+  point (:func:`fedavg_fixed_point` with ``mu``) is nearer ``w*`` than FedAvg's when E is large --
+  on this lab not when E is small (E = 2: 0.030 against 0.028 for mu = 1);
 - **SCAFFOLD** (Karimireddy et al., ICML 2020, option II): each local gradient gets ``c - c_k``
   (server minus client control variate); it converges to ``w*`` for every ``E``.
 
