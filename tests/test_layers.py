@@ -73,6 +73,7 @@ def test_imports_point_down(path):
         ("fedlearn_edu.checker", ["torch", "matplotlib", "ipywidgets"]),
         ("fedlearn_edu.questions.lesson02", ["torch", "matplotlib"]),
         ("fedlearn_edu.envcheck", ["torch", "matplotlib", "sklearn"]),
+        ("fedlearn_edu.algorithms", ["torch", "matplotlib", "ipywidgets"]),  # torch only once tensors come
         ("fedlearn_edu.simulation", ["matplotlib", "ipywidgets", "sklearn"]),
         ("fedlearn_edu.workers", ["matplotlib", "ipywidgets"]),
     ],
