@@ -17,16 +17,18 @@ import pytest
 import torch
 
 from fedlearn_edu import aggregate as agg
-from fedlearn_edu import algorithms, attacks, data
+from fedlearn_edu import algorithms, attacks, data, drift
 from fedlearn_edu.applications import credit, horizontal, vertical
 from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.applications import medical as med
 from fedlearn_edu.commlog import CommunicationLog
+from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.questions import quiz
 from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate
 from fedlearn_edu.training import local_train
 from fedlearn_edu.two_workers import article_model, train_two_workers
+from fedlearn_edu.widgets.drift import make_algorithm
 from fedlearn_edu.workers import VirtualWorker
 
 
@@ -372,6 +374,22 @@ CASES = [
     ("metric-table-method-count", lambda: ev.per_site_table({"m": [[0.2, 0.8], [0.1, 0.9]]}, [[0, 1]], ["A"]), ValueError, "m"),
     ("metric-table-n-boot-0", lambda: ev.per_site_table({"m": [[0.2, 0.8]]}, [[0, 1]], ["A"], n_boot=0), ValueError, "n_boot"),
     # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
+    # --- lesson 05: the drift lab, Synthetic(alpha, beta), per-client accuracy ---
+    ("drift-run-algorithm", lambda: drift.run(drift.drift_lab(), "fedsgd", E=2, rounds=1), ValueError, "algorithm"),
+    ("drift-run-E-zero", lambda: drift.run(drift.drift_lab(), "fedavg", E=0, rounds=1), ValueError, "E"),
+    ("drift-run-E-float", lambda: drift.run(drift.drift_lab(), "fedavg", E=2.0, rounds=1), TypeError, "E"),
+    ("drift-run-mu-negative", lambda: drift.run(drift.drift_lab(), "fedprox", E=2, rounds=1, mu=-1), ValueError, "mu"),
+    ("drift-fixed-point-lr-zero", lambda: drift.fedavg_fixed_point(drift.drift_lab(), 2, 0.0), ValueError, "lr"),
+    ("synthetic-alpha-negative", lambda: data.synthetic(-1, 1), ValueError, "alpha"),
+    ("synthetic-beta-string", lambda: data.synthetic(1, "1"), TypeError, "beta"),
+    ("synthetic-n-clients-zero", lambda: data.synthetic(1, 1, 0), ValueError, "n_clients"),
+    ("synthetic-max-size-one", lambda: data.synthetic(1, 1, max_size=1), ValueError, "max_size"),
+    ("client-accuracy-empty", lambda: plot_client_accuracy([]), ValueError, "accuracies"),
+    ("client-accuracy-all-nan", lambda: plot_client_accuracy([np.nan, np.nan]), ValueError, "accuracies"),
+    ("client-accuracy-percent", lambda: plot_client_accuracy([50.0, 90.0]), ValueError, "[0, 1]"),
+    ("drift-explorer-algorithm-name", lambda: make_algorithm("FedNova"), ValueError, "name"),
+    ("client-accuracy-strings", lambda: plot_client_accuracy(["a", "b"]), TypeError, "accuracies"),
+    ("client-accuracy-global-above-one", lambda: plot_client_accuracy([0.5], global_accuracy=2.0), ValueError, "global_accuracy"),
     # --- lesson 05: algorithms and per-client evaluation --------------------------------------------
     ("fedprox-mu-negative", lambda: algorithms.FedProx(mu=-0.1), ValueError, "mu"),
     ("fedprox-mu-nan", lambda: algorithms.FedProx(mu=np.nan), ValueError, "mu"),

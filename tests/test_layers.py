@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # numpy-only maths and data; the privacy package's own __init__ imports nothing, and its accountant and
     # secure aggregation are pure maths, so an algorithm may use them.
     ("maths and data", ("aggregate", "data", "commlog", "envcheck", "privacy", "privacy.accountant",
-                        "privacy.secagg", "privacy.dp", "applications.credit", "applications.evaluate",
+                        "privacy.secagg", "privacy.dp", "drift", "applications.credit", "applications.evaluate",
                         "applications.vertical")),
     ("training", ("training", "workers", "two_workers")),
     ("algorithms", ("algorithms",)),
@@ -452,8 +452,13 @@ def test_the_bottom_layers_load_numpy_only():
     ("module", "forbidden"),
     [
         ("fedlearn_edu.aggregate", ["torch", "matplotlib", "sklearn", "ipywidgets"]),
+        ("fedlearn_edu.data", ["torch", "matplotlib", "sklearn", "ipywidgets"]),
+        ("fedlearn_edu.commlog", ["torch", "matplotlib"]),
+        ("fedlearn_edu.drift", ["torch", "matplotlib", "sklearn", "ipywidgets"]),
         ("fedlearn_edu.checker", ["torch", "matplotlib", "ipywidgets"]),
         ("fedlearn_edu.questions.lesson02", ["torch", "matplotlib"]),
+        ("fedlearn_edu.envcheck", ["torch", "matplotlib", "sklearn"]),
+        ("fedlearn_edu.algorithms", ["torch", "matplotlib", "ipywidgets"]),  # torch only once tensors come
         ("fedlearn_edu.simulation", ["matplotlib", "ipywidgets", "sklearn"]),
         ("fedlearn_edu.workers", ["matplotlib", "ipywidgets"]),
     ],
