@@ -2,8 +2,10 @@
 
     python benchmarks/notebook_times.py [--repeats 3] [--cells 3] [NOTEBOOK ...]
 
-Executes every notebook in ``notebooks/`` and ``solutions/`` (or the ones named) top to bottom in a
-fresh kernel with nbclient -- what ``python -m authoring.execute`` does -- but writes nothing back.
+Executes every notebook in ``notebooks/``, ``solutions/`` and ``exercises/`` (or the ones named) top
+to bottom in a fresh kernel with nbclient -- what ``python -m authoring.execute`` does -- but writes
+nothing back. Exercises run as a student first opens them: their unsolved cells raise
+``NotImplementedError`` and execution goes on (any other error stops the script).
 Each wall time runs from starting the kernel to its shutdown. Notebooks are taken in turn, repeat
 after repeat, so a burst of other work on the machine spreads over all of them; the table shows the
 minimum and the median wall time, the smallest CPU time of the kernel process (start-up included:
@@ -48,6 +50,7 @@ def run_once(path: Path) -> tuple[float, float, list[tuple[float, int, str]]]:
         record_timing=True,
         store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
+        allow_errors=path.parent.name == "exercises",
     )
     cpu = [0.0]
 
@@ -72,9 +75,7 @@ def run_once(path: Path) -> tuple[float, float, list[tuple[float, int, str]]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb and solutions/*.ipynb"
-    )
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/, solutions/, exercises/")
     parser.add_argument("--repeats", type=int, default=3, help="fresh-kernel runs per notebook (default 3)")
     parser.add_argument("--cells", type=int, default=0, help="also list each notebook's N slowest cells")
     args = parser.parse_args(argv)
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     # the kernels import this checkout's fedlearn_edu (a relative PYTHONPATH would not reach notebooks/)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     paths = [p.resolve() for p in args.notebooks] or sorted(
-        [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("solutions/*.ipynb")]
+        [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("solutions/*.ipynb"), *ROOT.glob("exercises/*.ipynb")]
     )
     print(f"machine:  {platform.platform()}, {os.cpu_count()} logical CPUs, {platform.processor() or 'cpu?'}")
     print(f"python:   {platform.python_version()}; MPLBACKEND={os.environ['MPLBACKEND']}")
