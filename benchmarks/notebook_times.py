@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 20.0
+_PYTHONPATH = os.environ.get("PYTHONPATH")
 
 
 def load() -> str:
@@ -43,6 +44,10 @@ def run_once(path: Path) -> tuple[float, float, list[tuple[float, int, str]]]:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    # the kernel imports the fedlearn_edu of the notebook's own checkout (so two checkouts -- before
+    # and after a change -- can be timed in one run); a relative PYTHONPATH would not reach notebooks/
+    checkout = path.parents[1] if (path.parents[1] / "fedlearn_edu").is_dir() else ROOT
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(checkout), *filter(None, [_PYTHONPATH])])
     client = NotebookClient(
         nb,
         timeout=600,
@@ -81,8 +86,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    # the kernels import this checkout's fedlearn_edu (a relative PYTHONPATH would not reach notebooks/)
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     paths = [p.resolve() for p in args.notebooks] or sorted(
         [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("solutions/*.ipynb"), *ROOT.glob("exercises/*.ipynb")]
     )
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'notebook':<44}{'min s':>7}{'median':>8}{'CPU s':>7}   load before -> after (fastest run)")
     over = []
     for path in paths:
-        name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+        name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()[-44:]
         fastest = min(runs[path], key=lambda r: r[0])
         median = statistics.median(r[0] for r in runs[path])
         flag = "" if fastest[0] < TARGET_S else "  <-- over 20 s"
