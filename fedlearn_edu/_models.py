@@ -185,6 +185,9 @@ def stack_models(models: Sequence[Any]) -> Stacked:
         )
     if len(models) == 0:
         raise ValueError("models is empty: there must be at least one client to average")
+    quick = _stack_state_dicts(models)
+    if quick is not None:
+        return quick
 
     first = models[0]
     first_kind = _model_kind(first)
@@ -227,6 +230,39 @@ def stack_models(models: Sequence[Any]) -> Stacked:
                 )
             columns[key].append(array)
     arrays = {key: np.stack(column) for key, column in columns.items()}
+    return Stacked(first, arrays, leaves)
+
+
+def _stack_state_dicts(models: Sequence[Any]) -> Stacked | None:
+    """The common case in one step per parameter: every model a ``state_dict`` -- the same string
+    keys, each a real tensor of the same shape, dtype and device as client 0's -- and all values
+    finite. Gives exactly what the general path gives; ``None`` when anything differs, and the
+    general path then checks client by client and names what is wrong."""
+    torch = sys.modules.get("torch")
+    first = models[0]
+    if torch is None or not isinstance(first, Mapping) or not first:
+        return None
+    arrays: dict[str | None, np.ndarray] = {}
+    leaves: dict[str | None, Leaf] = {}
+    for key, ref in first.items():
+        if not isinstance(key, str) or not isinstance(ref, torch.Tensor) or ref.is_complex():
+            return None
+        column = []
+        for model in models:
+            value = model.get(key) if isinstance(model, Mapping) and len(model) == len(first) else None
+            if not (
+                isinstance(value, torch.Tensor)
+                and value.shape == ref.shape
+                and value.dtype == ref.dtype
+                and value.device == ref.device
+            ):
+                return None
+            column.append(value.detach())
+        array = torch.stack(column).cpu().double().numpy()
+        if not np.isfinite(array).all():
+            return None
+        arrays[key] = array
+        leaves[key] = Leaf(TENSOR, tuple(ref.shape), ref.dtype, ref.device)
     return Stacked(first, arrays, leaves)
 
 

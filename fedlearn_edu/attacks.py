@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -290,6 +291,9 @@ def run_attack(
 
     ``attack``: ``"none"``, ``"label_flip"``, ``"sign_flip"`` (update times ``-scale``) or
     ``"backdoor"`` (half of each attacker's images carry the trigger, labelled ``target``).
+
+    Results are kept in memory: asked again for the same experiment (same data, partition and
+    settings, e.g. in a later cell), it returns a copy of the first result instead of re-running it.
     """
     from fedlearn_edu.algorithms.fedavg import RuleAlgorithm
     from fedlearn_edu.simulation import default_model, simulate
@@ -306,6 +310,14 @@ def run_attack(
     rules = defences(per_round, expected, max_norm)  # with C = 1: every client and every attacker
     if aggregator not in rules:
         raise ValueError(f"aggregator must be one of {', '.join(rules)}; got {aggregator!r}")
+    try:
+        key = (_fingerprint(data, partitions), attack, float(fraction), aggregator, tuple(attackers), expected,
+               rounds, E, B, lr, scale, max_norm, target, seed, C)  # fmt: skip
+        hash(key)
+    except (TypeError, ValueError, AttributeError):
+        key = None  # an argument the checks below reject, with a message saying why
+    if key in _RESULTS:  # this very experiment ran before (in an earlier cell): reuse it
+        return dataclasses.replace(_RESULTS[key])
     poisoned = poison(data, partitions, attackers, attack, target=target, seed=seed)
     model = default_model(data, seed)
     algorithm = RuleAlgorithm(rules[aggregator], name=aggregator)
@@ -317,7 +329,27 @@ def run_attack(
     accuracy = evaluate(model, history.final_state, data.x_test, data.y_test, "cross_entropy")[0]
     success = backdoor_success(model, history.final_state, data, target)
     history.config["label"] = aggregator
-    return AttackResult(aggregator, attack, fraction, accuracy, success, history)
+    result = AttackResult(aggregator, attack, fraction, accuracy, success, history)
+    if key is not None:
+        if len(_RESULTS) >= _KEEP:
+            _RESULTS.clear()
+        _RESULTS[key] = result
+    return dataclasses.replace(result)
+
+
+_RESULTS: dict[tuple, AttackResult] = {}  # run_attack's results, by experiment: lessons ask some twice
+_KEEP = 512
+
+
+def _fingerprint(data: Any, partitions: Sequence[Sequence[int]]) -> str:
+    """A digest of the data set and the partition: equal digests, same experiment."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (data.x_train, data.y_train, data.x_test, data.y_test, *partitions):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(array.tobytes())
+    digest.update(repr(data.n_classes).encode())
+    return digest.hexdigest()
 
 
 def attack_table(

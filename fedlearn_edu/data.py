@@ -45,6 +45,7 @@ __all__ = [
     "bob_alice",
     "bob_alice_federation",
     "check_partition",
+    "digit_images",
     "dirichlet_partition",
     "iid_partition",
     "label_counts",
@@ -90,6 +91,34 @@ def _digits_file() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
 
 
+def _digits_table() -> tuple[np.ndarray, np.ndarray]:
+    """The 1797 digits in the file's order: pixels 0..16 (float64, one row per image) and labels."""
+    path = _digits_file()
+    if path.exists():
+        table = np.loadtxt(path, delimiter=",")
+        return table[:, :-1], table[:, -1].astype(np.int64)
+    # a future scikit-learn may move the file: fall back to its public loader
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    x, y = sklearn_digits(return_X_y=True)
+    return x.astype(np.float64), y.astype(np.int64)
+
+
+def digit_images() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 1797 digits as they come: ``(images, labels)``, pixels scaled to [0, 1].
+
+    The file's order, no split and no standardisation (``load_digits().data / 16`` in scikit-learn,
+    without importing it): for drawing digits and for lesson 06's gradient leakage. ``images`` is
+    float64, one flattened 8x8 image per row.
+
+    >>> images, labels = digit_images()
+    >>> images.shape, float(images.min()), float(images.max()), labels[:5].tolist()
+    ((1797, 64), 0.0, 1.0, [0, 1, 2, 3, 4])
+    """
+    x, y = _digits_table()
+    return x / 16.0, y
+
+
 def _stratified_split(labels: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
     """A boolean mask marking the test examples: the same fraction of every label."""
     is_test = np.zeros(len(labels), dtype=bool)
@@ -113,14 +142,7 @@ def load_digits(test_fraction: float = 0.25, seed: SeedLike = 0) -> Dataset:
     """
     test_fraction = check_fraction(test_fraction, "test_fraction", closed=False)
     generator = rng(seed)
-    path = _digits_file()
-    if path.exists():
-        table = np.loadtxt(path, delimiter=",")
-        x, y = table[:, :-1], table[:, -1].astype(np.int64)
-    else:  # a future scikit-learn may move the file: fall back to its public loader
-        from sklearn.datasets import load_digits as sklearn_digits
-
-        x, y = sklearn_digits(return_X_y=True)
+    x, y = _digits_table()
     is_test = _stratified_split(y, test_fraction, generator)
     if not is_test.any() or is_test.all():
         empty = "test" if not is_test.any() else "train"

@@ -282,3 +282,32 @@ def test_flower_form_errors_name_the_layer():
         agg.federated_mean(clients)
     with pytest.raises(ValueError, match=r"client 1 has no parameter '\[2\]'"):
         agg.federated_mean([_flower_clients(1)[0], _flower_clients(1)[0][:2]])
+
+
+def test_state_dicts_stack_in_one_step_exactly_as_client_by_client(monkeypatch):
+    from fedlearn_edu import _models
+
+    gen = torch.Generator().manual_seed(0)
+    models = [
+        {"w": torch.randn(3, 2, generator=gen), "b": torch.randn(2, generator=gen, dtype=torch.float64),
+         "steps": torch.tensor(k + 1), "mask": torch.tensor([True, k % 2 == 0])}
+        for k in range(3)
+    ]  # fmt: skip
+    quick = _models.stack_models(models)
+    assert _models._stack_state_dicts(models) is not None  # the quick path was taken
+    monkeypatch.setattr(_models, "_stack_state_dicts", lambda models: None)
+    slow = _models.stack_models(models)
+    assert quick.leaves == slow.leaves and list(quick.arrays) == list(slow.arrays)
+    for key, array in slow.arrays.items():
+        assert quick.arrays[key].dtype == array.dtype == np.float64
+        assert np.array_equal(quick.arrays[key], array)
+
+
+def test_quick_stacking_leaves_bad_state_dicts_to_the_checks_that_name_them():
+    nan = {"w": torch.tensor([1.0, float("nan")])}
+    with pytest.raises(ValueError, match="client 1, parameter 'w': contains NaN"):
+        fedavg([{"w": torch.zeros(2)}, nan], [1, 1])
+    with pytest.raises(ValueError, match=r"client 1, parameter 'w': shape \(3,\)"):
+        fedavg([{"w": torch.zeros(2)}, {"w": torch.zeros(3)}], [1, 1])
+    with pytest.raises(ValueError, match="client 1 has no parameter 'w'"):
+        fedavg([{"w": torch.zeros(2)}, {"v": torch.zeros(2)}], [1, 1])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
 import pytest
 import torch
 
+from fedlearn_edu import attacks
 from fedlearn_edu.aggregate import coordinate_median, norm_clipped_mean
 from fedlearn_edu.attacks import (
     TRIGGER_PIXELS,
@@ -136,9 +138,27 @@ def test_table_runs_none_once_and_is_seeded():
         DIGITS, PARTS, attacks=("none", "label_flip"), fractions=(0.1, 0.3), aggregators=["median"], rounds=2
     )
     assert [(r.attack, r.fraction) for r in rows] == [("none", 0.0), ("label_flip", 0.1), ("label_flip", 0.3)]
+    attacks._RESULTS.clear()  # re-run it, not the result kept in memory
     again = attack_table(
         DIGITS, PARTS, attacks=("label_flip",), fractions=(0.3,), aggregators=["median"], rounds=2
     )
     assert again[0].accuracy == rows[2].accuracy
     with pytest.raises(ValueError, match="aggregator must be one of"):
         run_attack(DIGITS, PARTS, "none", 0.0, "mean", rounds=1)
+
+
+def test_run_attack_reuses_a_result_only_for_the_same_experiment(monkeypatch):
+    import fedlearn_edu.simulation as simulation
+
+    calls, real = [], simulation.simulate
+    monkeypatch.setattr(simulation, "simulate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    attacks._RESULTS.clear()
+    first = run_attack(DIGITS, PARTS, "sign_flip", 0.2, "median", rounds=2)
+    again = run_attack(DIGITS, PARTS, "sign_flip", 0.2, "median", rounds=2, assumed_f=4)  # 4 is the default
+    assert len(calls) == 1 and again == first and again is not first
+    run_attack(DIGITS, iid_partition(DIGITS.y_train, 20, seed=1), "sign_flip", 0.2, "median", rounds=2)
+    shuffled_test = dataclasses.replace(DIGITS, y_test=DIGITS.y_test[::-1].copy())
+    run_attack(shuffled_test, PARTS, "sign_flip", 0.2, "median", rounds=2)
+    run_attack(DIGITS, PARTS, "sign_flip", 0.2, "median", rounds=2, assumed_f=3)
+    run_attack(DIGITS, PARTS, "sign_flip", 0.2, "median", rounds=2, lr=0.05)
+    assert len(calls) == 5  # another partition, data set, guess of f or learning rate: run again

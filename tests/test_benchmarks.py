@@ -26,3 +26,16 @@ def test_engines_benchmark_skips_flower_cleanly_without_it():
         assert "Flower is not installed" in out.stdout and 'pip install "flwr[simulation]' in out.stdout
         assert "   10  flower" not in out.stdout
     assert "   10  fast" in out.stdout and "machine:" in out.stdout
+
+
+def test_notebook_times_runs_a_notebook_in_a_fresh_kernel_and_prints_its_row():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "notebook_times.py"), "--repeats", "1", "--cells", "1",
+         str(ROOT / "notebooks" / "00_welcome.ipynb")],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    row = next(line for line in out.stdout.splitlines() if line.startswith("notebooks/00_welcome.ipynb"))
+    wall, median, cpu = (float(v) for v in row.split()[1:4])
+    assert 0 < cpu and 0 < wall <= median  # one run: its minimum is its median
+    assert "machine:" in out.stdout and "load average" in out.stdout and "      cell " in out.stdout

@@ -44,6 +44,8 @@ def test_digits_file_is_scikit_learns_digits():
     x, y = sk_digits(return_X_y=True)
     table = np.loadtxt(data._digits_file(), delimiter=",")
     assert np.array_equal(table[:, :-1], x) and np.array_equal(table[:, -1], y)
+    images, labels = data.digit_images()  # lessons 06 and 07: the raw digits, scaled to [0, 1]
+    assert np.array_equal(images, x / 16.0) and np.array_equal(labels, y)
 
 
 def test_digits_standardised_with_train_statistics_only():

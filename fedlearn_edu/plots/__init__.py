@@ -94,6 +94,9 @@ def figure_png(fig: Figure) -> bytes:
     Widgets show their figures this way: an image redraws faster than a live matplotlib canvas.
     """
     buffer = io.BytesIO()
+    # Reuse the figure's Agg canvas when it has one: its renderer keeps the sizes of the texts it has
+    # laid out (tick labels, titles, log-scale exponents), which a fresh canvas measures again.
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     with style():  # ticks and grid lines are made at draw time: draw them in the kit's style too
-        FigureCanvasAgg(fig).print_png(buffer, pil_kwargs={"compress_level": 1})
+        canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()

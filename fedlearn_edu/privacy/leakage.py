@@ -200,7 +200,10 @@ def reconstruct(
             loss = F.cross_entropy(out, y)
         grads = torch.autograd.grad(loss, list(model.parameters()), create_graph=True)
         distance = _cosine_distance(grads, target)
-        distance.backward()
+        # the gradient for the unknowns only: distance.backward() would also fill the model's
+        # parameters' .grad, work nobody reads (and a side effect on the caller's model)
+        for unknown, grad in zip(unknowns, torch.autograd.grad(distance, unknowns), strict=True):
+            unknown.grad = grad
         return distance
 
     kept, loss, threads = {}, float("nan"), torch.get_num_threads()
