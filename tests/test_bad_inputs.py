@@ -21,6 +21,7 @@ from fedlearn_edu import algorithms, attacks, data
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.simulation import mlp, run_fedavg, simulate
+from fedlearn_edu.training import local_train
 from fedlearn_edu.two_workers import article_model, train_two_workers
 from fedlearn_edu.workers import VirtualWorker
 
@@ -253,6 +254,11 @@ CASES = [
     ("two-workers-model-none", lambda: train_two_workers(None), TypeError, "model"),
     ("two-workers-steps-float", lambda: train_two_workers(article_model(0), local_steps=2.5), TypeError, "local_steps"),
     ("two-workers-lr-nan", lambda: train_two_workers(article_model(0), lr=np.nan), ValueError, "lr"),
+    ("train-lr-nan", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=np.nan, epochs=1), ValueError, "lr"),
+    ("train-epochs-float", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1.5), TypeError, "epochs"),
+    ("train-batch-size-0", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, batch_size=0), ValueError, "batch_size"),
+    ("train-max-steps-negative", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, max_steps=-1), ValueError, "max_steps"),
+    ("train-seed-str", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, batch_size=2, seed="0"), TypeError, "seed"),
     ("algo-fedavg-weighted-str", lambda: algorithms.FedAvg("yes"), TypeError, "weighted"),
     ("algo-trimmed-negative", lambda: algorithms.TrimmedMean(-1), ValueError, "n_trim"),
     ("algo-krum-float", lambda: algorithms.Krum(1.5), TypeError, "n_byzantine"),
