@@ -9,6 +9,9 @@
     python kit.py site         build the self-study website (lessons + exercises) into build/site/
     python kit.py setup        only set up the environment
 
+exercises, execute, slides and site run the course-building modules in authoring/ (python -m
+authoring.<name>, from this folder); they are not part of the fedlearn_edu package a lesson imports.
+
 Runs with any Python 3.11 and the standard library alone, on Windows, macOS and Linux.
 The environment lives in `.venv/` next to this file; a second run reuses it (it is only
 rebuilt when requirements.txt, constraints.txt or pyproject.toml change).
@@ -107,7 +110,7 @@ def cmd_test(py: Path, extra: list[str]) -> int:
     steps = [
         ("lint (ruff check)", ["-m", "ruff", "check", "."]),
         ("formatting (ruff format --check)", ["-m", "ruff", "format", "--check", "."]),
-        ("exercises/ is what solutions/ generates", ["-m", "fedlearn_edu.tools.exercises", "--check"]),
+        ("exercises/ is what solutions/ generates", ["-m", "authoring.exercises", "--check"]),
         ("pytest: package, doctests, notebooks (nbval), exercises", ["-m", "pytest", *extra]),
     ]
     for title, args in steps:
@@ -124,10 +127,10 @@ def main(argv: list[str]) -> int:
     commands = {
         "lab": cmd_lab,
         "test": cmd_test,
-        "exercises": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.exercises", *extra]),
-        "execute": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.execute", *extra], env=KERNEL_ENV),
-        "slides": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.slides", *extra]),
-        "site": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.site", *extra]),
+        "exercises": lambda py, extra: in_env(py, ["-m", "authoring.exercises", *extra]),
+        "execute": lambda py, extra: in_env(py, ["-m", "authoring.execute", *extra], env=KERNEL_ENV),
+        "slides": lambda py, extra: in_env(py, ["-m", "authoring.slides", *extra]),
+        "site": lambda py, extra: in_env(py, ["-m", "authoring.site", *extra]),
         "setup": lambda py, extra: 0,
     }
     if not argv or argv[0] not in commands:
