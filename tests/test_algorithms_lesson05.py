@@ -36,6 +36,8 @@ from fedlearn_edu.simulation import History, mlp, simulate
 from fedlearn_edu.simulation.history import client_stats
 from fedlearn_edu.simulation.models import evaluate
 
+pytestmark = pytest.mark.timeout(60)  # every test here; the longer ones say so themselves
+
 DIGITS = load_digits(seed=0)
 ENGINES = ("reference", "fast")
 
