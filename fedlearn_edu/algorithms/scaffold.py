@@ -29,8 +29,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from fedlearn_edu._validation import check_real
-from fedlearn_edu.algorithms.base import Algorithm, Message, Replies, Reply, TrainPlan, Weights
+from fedlearn_edu.algorithms.base import Algorithm, Message, Replies, Reply, StackedRow, TrainPlan, Weights
 from fedlearn_edu.algorithms.fedavg import FedAvg
 
 __all__ = ["Scaffold"]
@@ -77,19 +79,19 @@ def _split(rows: torch.Tensor, shapes: dict[str, torch.Size]) -> Weights:
     return out
 
 
-def _own(own: list[torch.Tensor | None], like: torch.Tensor) -> torch.Tensor:
+def _own(own: list[np.ndarray | None], like: torch.Tensor) -> torch.Tensor:
     """The clients' own c_i as rows (a zero row, shaped like the row ``like``, for a client that
     has none yet)."""
     import torch
 
-    zero = like.new_zeros(like.shape[-1])
-    return torch.stack([zero if c_i is None else c_i for c_i in own])
+    zero = np.zeros(like.shape[-1], dtype=like.numpy().dtype)
+    return torch.from_numpy(np.stack([zero if c_i is None else c_i for c_i in own]))
 
 
 class Scaffold(Algorithm):
     """SCAFFOLD with option II control variates. ``server_state["c"]`` is the server's control
     variate ``c`` (a dict like the weights); each client's ``c_i`` stays in its own state,
-    ``client_state["c"]``: one vector of all parameters in ``state_dict`` order
+    ``client_state["c"]``: one numpy vector of all parameters in ``state_dict`` order
     (:meth:`as_weights` shapes it like the weights)."""
 
     name = "scaffold"
@@ -132,12 +134,12 @@ class Scaffold(Algorithm):
         shapes = _shapes(c, shared)
         c_flat = _flat(c, shared)
         offset = c_flat - _own(own, c_flat)  # c - c_i
-        views = {name: block.unbind(0) for name, block in _split(offset, shapes).items()}
+        table = _split(offset, shapes)  # {name: (clients, *shape)}: client i's offset is row i
         plans = {}
         for i, k in enumerate(clients):
             plan = messages[k].plan
             plans[k] = TrainPlan(plan.epochs, plan.batch_size, plan.lr, plan.max_steps, plan.prox_mu,
-                                 {name: rows[i] for name, rows in views.items()})  # fmt: skip
+                                 StackedRow(table, i))  # fmt: skip
         return plans
 
     def client_replies(self, clients, messages, replies, client_states):
@@ -154,16 +156,20 @@ class Scaffold(Algorithm):
         steps = torch.tensor(replies.steps(), dtype=torch.float64)
         scale = (1.0 / (steps * lr)).to(next(iter(y.values())).dtype)[:, None]
         new_c_i = c_i - c_flat + (_flat(x, shared_x) - _flat(y, False)) * scale  # option II
-        for i, k in enumerate(clients):  # each client keeps its own c_i
-            client_states[k]["c"] = new_c_i[i].clone()
+        rows = new_c_i.numpy()
+        for i, k in enumerate(clients):  # each client keeps its own c_i (a copy)
+            client_states[k]["c"] = rows[i].copy()
         delta_c = _split(new_c_i - c_i, shapes)
         return Replies(clients, stacked=y, num_samples=replies.num_samples(), losses=replies.losses(),
                        steps=replies.steps(), stacked_extras={"delta_c": delta_c})  # fmt: skip
 
     @staticmethod
-    def as_weights(c_i: torch.Tensor, like: Weights) -> Weights:
-        """A client's ``client_state["c"]`` (one vector) as a dict shaped like ``like`` (the weights)."""
-        return {name: block[0] for name, block in _split(c_i[None], _shapes(like, True)).items()}
+    def as_weights(c_i: np.ndarray, like: Weights) -> Weights:
+        """A client's ``client_state["c"]`` (one vector) as tensors shaped like ``like`` (the weights)."""
+        import torch
+
+        rows = torch.as_tensor(c_i)[None]
+        return {name: block[0] for name, block in _split(rows, _shapes(like, True)).items()}
 
     def aggregate(self, round: int, weights: Weights, server_state: dict, replies: Replies):
         if not replies:
