@@ -95,10 +95,12 @@ def tagged_processes(tag: str | None = None) -> list[int]:
     """PIDs of live processes started by a :class:`Deployment` (one ``tag``, or any)."""
     import psutil
 
+    me = psutil.Process()
+    ours = {me.pid, *(p.pid for p in me.parents())}  # a caller that carries the tag is not a leftover
     found = []
     for proc in psutil.process_iter(["pid", "status"]):
         with contextlib.suppress(psutil.Error):
-            if proc.info["status"] == psutil.STATUS_ZOMBIE:
+            if proc.pid in ours or proc.info["status"] == psutil.STATUS_ZOMBIE:
                 continue
             value = proc.environ().get(TAG)
             if value is not None and (tag is None or value == tag):
@@ -175,6 +177,7 @@ class FlowerRun:
     config: dict[str, Any]
     rounds: list[dict] = field(default_factory=list)
     final: dict[str, np.ndarray] | None = None
+    weights: list[dict[str, np.ndarray]] = field(default_factory=list)  # the global weights after each round
     log: str = ""
     seconds: float = 0.0
     wire: list[tuple[int, int]] = field(default_factory=list)  # (up, down) bytes after each round
@@ -199,11 +202,14 @@ class Deployment:
         count_bytes: bool = False,
         echo: Callable[[str], None] | None = None,
         start_timeout: float = 60.0,
+        env: Mapping[str, str] | None = None,
     ):
         self.n_clients = check_count(n_clients, "n_clients", minimum=1, maximum=32)
         self.start_timeout = check_real(start_timeout, "start_timeout", low=0, include_low=False)
         self.count_bytes, self.echo = bool(count_bytes), echo
-        self.tag = uuid.uuid4().hex
+        self.extra_env = dict(env or {})
+        # Every process we start carries this tag; a caller that already carries one (a test) keeps it.
+        self.tag = os.environ.get(TAG) or uuid.uuid4().hex
         self.processes: dict[str, subprocess.Popen] = {}
         self.counter: ByteCounter | None = None
         self._lines: list[str] = []
@@ -214,6 +220,7 @@ class Deployment:
     # -- starting ------------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
+        env.update(self.extra_env)
         env[TAG] = self.tag
         env["FLWR_HOME"] = str(self.home)
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -316,6 +323,14 @@ class Deployment:
             for line in lines[seen:]:
                 record = json.loads(line)
                 run.rounds.append(record)
+                with np.load(out / f"round-{record['round']}.npz") as npz:
+                    run.weights.append({k: npz[k] for k in npz.files})
+                if record["round"] > 0 and record["replies"] == 0:
+                    raise RuntimeError(
+                        f"round {record['round']}: no client replied ({record['failures']} failed, the "
+                        "rest did not answer within round-timeout); last lines:\n"
+                        + "\n".join(self._lines[-12:])
+                    )
                 if self.counter is not None:
                     run.wire.append(self.counter.snapshot())
                 for hook in (on_round, during):
@@ -332,7 +347,9 @@ class Deployment:
                     + "\n".join(self._lines[-15:])
                 )
             if flwr.poll() is not None and flwr.returncode != 0:
-                raise RuntimeError(f"flwr run failed (exit {flwr.returncode}):\n" + "\n".join(self._lines[-15:]))
+                raise RuntimeError(
+                    f"flwr run failed (exit {flwr.returncode}):\n" + "\n".join(self._lines[-15:])
+                )
             failed = [ln for ln in self._lines[first:] if "Run finished" in ln and "failed" in ln.lower()]
             if failed:
                 raise RuntimeError("the Flower run failed:\n" + "\n".join(self._lines[first:][-20:]))
@@ -405,9 +422,80 @@ class Deployment:
                 self._home.cleanup()
 
 
-def compare_with_kit(run: FlowerRun) -> float:
-    """max |Flower's final weights - the kit's fast engine's| for the same configuration."""
+def compare_with_kit(run: FlowerRun, rounds: int | None = None) -> float:
+    """max |Flower's global weights - the kit's fast engine's| after ``rounds`` rounds (default: all)
+    of the same configuration."""
     from fedlearn_edu.frameworks.flower import kit_reference
 
-    kit = kit_reference(run.config).final_state
-    return max(float(np.abs(run.final[k] - kit[k].numpy()).max()) for k in kit)
+    rounds = len(run.weights) - 1 if rounds is None else check_count(rounds, "rounds", minimum=1)
+    kit = kit_reference(dict(run.config, **{"num-server-rounds": rounds})).final_state
+    flower = run.weights[rounds]
+    return max(float(np.abs(flower[k] - kit[k].numpy()).max()) for k in kit)
+
+
+# ------------------------------------------------------------------------------ python kit.py flower
+def main(argv: list[str] | None = None) -> int:
+    """``python -m fedlearn_edu.frameworks.deploy`` (what ``python kit.py flower`` runs)."""
+    import argparse
+
+    from fedlearn_edu.frameworks.flower import ALGORITHMS
+
+    parser = argparse.ArgumentParser(
+        prog="kit.py flower",
+        description="Run the kit's model on Flower's deployment engine (a SuperLink and one SuperNode "
+        "per client, separate processes on 127.0.0.1) and compare it with the kit's fast engine.",
+    )
+    parser.add_argument("--clients", type=int, default=3, help="SuperNodes, one client each (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="federated rounds (default 3)")
+    parser.add_argument("--algorithm", choices=sorted(ALGORITHMS), default="fedavg")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds before giving up (default 300)")
+    parser.add_argument("--verbose", action="store_true", help="stream every line the processes print")
+    args = parser.parse_args(argv)
+
+    def stop(signum, frame):  # SIGTERM (and SIGHUP) end the run like Ctrl+C: the with-block cleans up
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    for sig in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, sig):
+            signal.signal(getattr(signal, sig), stop)
+
+    def say(msg: str) -> None:
+        print(f"[flower] {msg}", flush=True)
+
+    def progress(line: str) -> None:
+        if args.verbose or "[fedlearn]" in line or "aggregate_train" in line or "ERROR" in line:
+            print(line, flush=True)
+
+    config = {"num-server-rounds": args.rounds, "algorithm": args.algorithm, "seed": args.seed}
+    say(f"starting a SuperLink and {args.clients} SuperNodes on 127.0.0.1 (insecure: loopback only) ...")
+    try:
+        with Deployment(args.clients, echo=progress) as flower:
+            say(f"SuperLink on 127.0.0.1:{flower.port}; submitting the App with `flwr run` ...")
+            run = flower.run(config, timeout=args.timeout)
+    except KeyboardInterrupt:
+        say("interrupted: every process started was stopped")
+        return 130
+    except (RuntimeError, TimeoutError) as exc:
+        say(f"failed: {exc}")
+        say("every process started was stopped")
+        return 1
+    say(f"done in {run.seconds:.0f} s; every process started was stopped")
+    print("round  test accuracy (Flower)  test accuracy (kit)")
+    from fedlearn_edu.frameworks.flower import kit_reference
+
+    kit = kit_reference(run.config)
+    for r, (ours, theirs) in enumerate(zip(run.accuracy, kit.test_accuracy, strict=True)):
+        print(f"{r:5d}  {ours:22.4f}  {theirs:19.4f}")
+    diff = compare_with_kit(run)
+    pair = ALGORITHMS[args.algorithm]
+    print(f"max |Flower's final weights - the kit's fast engine's| = {diff:.2e}")
+    print(f"Flower's {pair.flower} vs the kit's {pair.kit}: {pair.note}")
+    if pair.note.startswith("the same") and diff > 1e-5:
+        say("the difference is larger than 1e-5: this should not happen")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

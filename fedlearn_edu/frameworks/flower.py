@@ -58,6 +58,7 @@ __all__ = [
     "ALGORITHMS",
     "DEFAULTS",
     "client_app",
+    "flower_aggregate",
     "flower_strategy",
     "kit_algorithm",
     "kit_reference",
@@ -150,7 +151,9 @@ def flower_strategy(algorithm: str, n_clients: int, **options: Any) -> fl.FedAvg
         return fl.FedTrimmedAvg(beta=(int(options.get("n_trim", 1)) + 0.5) / n, **common)
     if algorithm == "krum":
         return fl.Krum(num_malicious_nodes=f, **common)
-    return fl.MultiKrum(num_malicious_nodes=f, num_nodes_to_select=int(options.get("n_selected", 2)), **common)
+    return fl.MultiKrum(
+        num_malicious_nodes=f, num_nodes_to_select=int(options.get("n_selected", 2)), **common
+    )
 
 
 def kit_algorithm(algorithm: str, **options: Any) -> algorithms.Algorithm:
@@ -195,6 +198,44 @@ def kit_reference(run_config: Mapping[str, Any] | None = None) -> History:
         rounds=cfg["num-server-rounds"], C=1.0, E=cfg["local-epochs"], B=cfg["batch-size"],
         lr=cfg["lr"], seed=cfg["seed"], engine="fast", progress=False,
     )  # fmt: skip
+
+
+def flower_aggregate(
+    strategy: fl.FedAvg, models: list[Mapping[str, torch.Tensor]], num_examples: list[int]
+) -> dict[str, torch.Tensor]:
+    """What Flower's ``strategy`` makes of these client models, computed in this process: each model
+    becomes a reply ``Message`` (``arrays`` + ``num-examples``) and ``strategy.aggregate_train`` runs.
+
+    >>> flower_aggregate(fl.FedAvg(), [{"w": torch.tensor([0.0])}, {"w": torch.tensor([4.0])}], [3, 1])
+    {'w': tensor([1.])}
+    """
+    import logging
+
+    from flwr.supercore.task_identity import TaskIdentity
+
+    if len(models) != len(num_examples) or not models:
+        raise ValueError(
+            f"give one num_examples per model; got {len(models)} models, {len(num_examples)} counts"
+        )
+    for key in ("run_id", "node_id", "task_id"):  # Message() needs a task identity; outside a run any will do
+        if getattr(TaskIdentity, f"_{key}") is None:
+            setattr(TaskIdentity, key, 0)
+    replies = []
+    for k, (model, n) in enumerate(zip(models, num_examples, strict=True)):
+        sent = Message(content=RecordDict({"arrays": ArrayRecord(dict(model))}), dst_node_id=k + 1,
+                       message_type="train")  # fmt: skip
+        content = RecordDict(
+            {"arrays": ArrayRecord(dict(model)), "metrics": MetricRecord({"num-examples": int(n)})}
+        )
+        replies.append(Message(content=content, reply_to=sent))
+    logger = logging.getLogger("flwr")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # aggregate_train logs every call at INFO
+    try:
+        arrays, _ = strategy.aggregate_train(1, replies)
+    finally:
+        logger.setLevel(level)
+    return dict(arrays.to_torch_state_dict())
 
 
 # ---------------------------------------------------------------------------------------- ClientApp
@@ -280,6 +321,8 @@ def main(grid: Grid, context: Context) -> None:
                down_payload_bytes=_payload_bytes(arrays))  # fmt: skip
         print(f"[fedlearn] round {server_round}: test accuracy {accuracy:.4f}", flush=True)
         if out is not None:
+            state = arrays.to_torch_state_dict()
+            np.savez(out / f"round-{server_round}.npz", **{k: v.numpy() for k, v in state.items()})
             with open(out / "progress.jsonl", "a") as f:
                 f.write(json.dumps(rounds[server_round]) + "\n")
         return MetricRecord({"accuracy": accuracy, "loss": loss})
