@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -59,6 +60,7 @@ __all__ = ["ByteCounter", "Deployment", "FlowerRun", "compare_with_kit", "tagged
 ROOT = Path(__file__).resolve().parents[2]
 APP_DIR = ROOT / "flower_app"
 TAG = "FEDLEARN_FLOWER_TAG"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Flower colours its log levels
 
 
 def _bin(name: str) -> str:
@@ -245,7 +247,7 @@ class Deployment:
 
     def _pump(self, name: str, proc: subprocess.Popen) -> None:
         for line in proc.stdout:
-            line = f"[{name}] {line.rstrip()}"
+            line = f"[{name}] {ANSI.sub('', line.rstrip())}"
             with self._lock:
                 self._lines.append(line)
             if self.echo is not None:

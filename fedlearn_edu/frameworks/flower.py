@@ -82,7 +82,8 @@ DEFAULTS: dict[str, Any] = {
     "n-byzantine": 0,  # Krum / Multi-Krum: f
     "n-selected": 2,  # Multi-Krum: m
     "fraction-evaluate": 0.0,  # > 0: clients also evaluate the global model on their own data
-    "round-timeout": 60.0,  # seconds the server waits for replies in a round
+    "round-timeout": 60.0,  # seconds the server waits for replies in a round ...
+    "first-round-timeout": 180.0,  # ... and in round 1, when every SuperNode starts its ClientApp process
     "out-dir": "",  # where the ServerApp writes progress.jsonl and final.npz ("": nowhere)
 }
 
@@ -302,6 +303,25 @@ def _counting(strategy: fl.FedAvg, record) -> fl.FedAvg:
     return strategy
 
 
+class _PatientFirstRound:
+    """The Grid, except that the first exchange waits up to ``first`` seconds: in round 1 each SuperNode
+    starts a ClientApp process (Python, torch, the data), which on a busy laptop takes longer than a
+    round. Every later round waits ``timeout`` as Flower's ``strategy.start`` asks."""
+
+    def __init__(self, grid: Grid, first: float):
+        self._grid, self._first, self._waited = grid, first, False
+
+    def send_and_receive(self, messages, *, timeout=None):
+        messages = list(messages)
+        if messages and not self._waited:
+            self._waited = True
+            timeout = max(timeout or 0.0, self._first)
+        return self._grid.send_and_receive(messages, timeout=timeout)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._grid, name)
+
+
 @server_app.main()
 def main(grid: Grid, context: Context) -> None:
     """Run Flower's strategy from the kit's initial model; write progress and final weights to out-dir."""
@@ -329,6 +349,7 @@ def main(grid: Grid, context: Context) -> None:
 
     strategy = _counting(flower_strategy(cfg["algorithm"], cfg["num-clients"], **_options(cfg)), record)
     train_config = ConfigRecord({key: cfg[key] for key in ("lr", "local-epochs", "batch-size", "seed")})
+    grid = _PatientFirstRound(grid, float(cfg["first-round-timeout"]))
     result = strategy.start(grid=grid, initial_arrays=ArrayRecord(model.state_dict()),
                             num_rounds=cfg["num-server-rounds"], timeout=float(cfg["round-timeout"]),
                             train_config=train_config, evaluate_fn=central_evaluation)  # fmt: skip
