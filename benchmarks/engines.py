@@ -6,6 +6,11 @@ and 1000. Every run is a fresh process, so start-up costs are counted as a stude
 
     python benchmarks/engines.py                          # the full table (Flower if installed)
     python benchmarks/engines.py --clients 100 --repeats 1 --engines fast reference
+    python benchmarks/engines.py --clients 100 --engines fast --algorithm fedavg fedprox scaffold fedadam
+
+``--algorithm`` (default ``fedavg``) runs other algorithms of :mod:`fedlearn_edu.algorithms` with the
+same configuration (their settings are in ``ALGORITHMS`` below; Flower runs FedAvg only); the
+summary then says how each compares with FedAvg's seconds per round on the same engine.
 
 Printed per engine and K: final test accuracy, max |Δweight| against the reference engine,
 median seconds per round after the first, the first round, the whole process (imports, data,
@@ -33,6 +38,26 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = {"C": 1.0, "E": 1, "B": 10, "lr": 0.05, "seed": 0}
+# --algorithm NAME: the algorithm each run uses
+ALGORITHMS = {
+    "fedavg": lambda a: a.FedAvg(),
+    "fedavg-drop": lambda a: a.FedAvg(stragglers=0.5),
+    "fedprox": lambda a: a.FedProx(mu=0.01),
+    "fedprox-stragglers": lambda a: a.FedProx(mu=0.01, stragglers=0.5),
+    "scaffold": lambda a: a.Scaffold(),
+    "fedavgm": lambda a: a.FedAvgM(server_lr=1.0, momentum=0.9),
+    "fedadam": lambda a: a.FedAdam(server_lr=0.01),
+    "fedyogi": lambda a: a.FedYogi(server_lr=0.01),
+}
+
+
+def _algorithm(name: str):
+    """``ALGORITHMS[name]`` made with :mod:`fedlearn_edu.algorithms`."""
+    from fedlearn_edu import algorithms
+
+    return ALGORITHMS[name](algorithms)
+
+
 FLOWER_HOW_TO = """\
 Flower is not installed for this benchmark, so its rows are skipped. It is part of the classroom
 environment (requirements.txt pins flwr, deployment engine only): `python3 kit.py setup` installs it,
@@ -48,18 +73,23 @@ is `pip install "flwr[simulation]==1.42.0"`; this benchmark no longer uses it.)"
 # --- one run, in its own process --------------------------------------------------------------
 
 
-def child(engine: str, n_clients: int, rounds: int, out: str) -> None:
+def child(engine: str, n_clients: int, rounds: int, out: str, algorithm: str = "fedavg") -> None:
     """Run one engine once and print ``RESULT {json}``; the final weights go to ``out`` (.npz)."""
     import numpy as np
 
     from fedlearn_edu.data import iid_partition, load_digits
-    from fedlearn_edu.simulation import mlp, run_fedavg
+    from fedlearn_edu.simulation import mlp, run_fedavg, simulate
 
     digits = load_digits(seed=0)
     parts = iid_partition(digits.y_train, n_clients, seed=0)
-    history = run_fedavg(
-        digits, parts, mlp((64, 32, 10), seed=0), rounds=rounds, engine=engine, progress=False, **SETTINGS
-    )
+    model = mlp((64, 32, 10), seed=0)
+    if algorithm == "fedavg":
+        history = run_fedavg(digits, parts, model, rounds=rounds, engine=engine, progress=False, **SETTINGS)
+    else:
+        rule = _algorithm(algorithm)
+        history = simulate(
+            digits, parts, rule, model, rounds=rounds, engine=engine, progress=False, **SETTINGS
+        )
     np.savez(out, **{k: v.numpy() for k, v in history.final_state.items()})
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
     result = {"round_seconds": history.seconds, "accuracy": history.final_accuracy, "peak_mb": peak}
@@ -169,15 +199,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--flower-python", default=None, help="a Python that has flwr installed")
     parser.add_argument(
-        "--flower-max-clients",
-        type=int,
-        default=10,
+        "--flower-max-clients", type=int, default=10,
         help="skip Flower above this K (one process per client; at most 32)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--algorithm", nargs="+", default=["fedavg"], choices=list(ALGORITHMS),
+        help="the algorithm(s) to run (default fedavg; Flower runs fedavg only)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--child", nargs=5, metavar=("ENGINE", "K", "ROUNDS", "OUT", "ALGO"), help=argparse.SUPPRESS
     )
-    parser.add_argument("--child", nargs=4, metavar=("ENGINE", "K", "ROUNDS", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], int(args.child[1]), int(args.child[2]), args.child[3])
+        child(args.child[0], int(args.child[1]), int(args.child[2]), args.child[3], args.child[4])
         return 0
 
     flower = flower_python(args.flower_python) if "flower" in args.engines else None
@@ -187,59 +221,67 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {load()}")
     print(
         f"configuration: digits, MLP 64-32-10, IID, C={SETTINGS['C']}, E={SETTINGS['E']}, B={SETTINGS['B']}, "
-        f"lr={SETTINGS['lr']}, R={args.rounds}; medians of {args.repeats} fresh-process runs\n"
+        f"lr={SETTINGS['lr']}, R={args.rounds}; medians of {args.repeats} fresh-process runs"
     )
+    for name in args.algorithm:
+        print(f"algorithm {name}: {_algorithm(name)!r}")
+    print()
     header = (
-        f"{'K':>5}  {'engine':<9}  {'accuracy':>8}  {'max|Δw|':>8}  {'s/round':>8}  {'1st round':>9}  "
+        f"{'K':>5}  {'engine':<9}  {'algorithm':<18}  {'accuracy':>8}  {'max|Δw|':>8}  {'s/round':>8}  {'1st round':>9}  "
         f"{'whole s':>8}  {'peak MB':>8}"
     )
     print(header)
     print("-" * len(header))
     tmp = Path(tempfile.mkdtemp(prefix="fedlearn-bench-"))
-    per_round: dict[tuple[int, str], float] = {}
+    per_round: dict[tuple[int, str, str], float] = {}
     try:
         for k in args.clients:
-            reference = None
-            for engine in args.engines:
-                if engine == "flower" and (flower is None or k > args.flower_max_clients):
-                    if flower is not None:
-                        print(
-                            f"{k:>5}  {'flower':<9}  (skipped: K > --flower-max-clients {args.flower_max_clients})"
-                        )
-                    continue
-                runs = []
-                for rep in range(args.repeats):
-                    out = str(tmp / f"{engine}-{k}-{rep}.npz")
-                    if engine == "flower":
-                        cmd = [flower, str(HERE / "flower_app.py"), str(k), str(args.rounds), out]
-                    else:
-                        cmd = [
-                            sys.executable,
-                            str(HERE / "engines.py"),
-                            "--child",
-                            engine,
-                            str(k),
-                            str(args.rounds),
-                            out,
-                        ]
-                    runs.append((measure(cmd), out))
-                row = _row(k, engine, runs, reference)
-                if engine == "reference":
-                    reference = runs[0][1]
-                per_round[(k, engine)] = row["s_round"]
-                print(_format(row), flush=True)
+            for algorithm in args.algorithm:
+                reference = None
+                for engine in args.engines:
+                    if engine == "flower" and algorithm != "fedavg":
+                        continue
+                    if engine == "flower" and (flower is None or k > args.flower_max_clients):
+                        if flower is not None:
+                            print(
+                                f"{k:>5}  {'flower':<9}  {algorithm:<18}  (skipped: K > --flower-max-clients "
+                                f"{args.flower_max_clients})"
+                            )
+                        continue
+                    runs = []
+                    for rep in range(args.repeats):
+                        out = str(tmp / f"{engine}-{algorithm}-{k}-{rep}.npz")
+                        if engine == "flower":
+                            cmd = [flower, str(HERE / "flower_app.py"), str(k), str(args.rounds), out]
+                        else:
+                            cmd = [sys.executable, str(HERE / "engines.py"), "--child", engine, str(k),
+                                   str(args.rounds), out, algorithm]  # fmt: skip
+                        runs.append((measure(cmd), out))
+                    row = _row(k, engine, runs, reference, algorithm)
+                    if engine == "reference":
+                        reference = runs[0][1]
+                    per_round[(k, engine, algorithm)] = row["s_round"]
+                    print(_format(row), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\nload average after: {load()}")
     for k in args.clients:
-        fast, ref, fl = (per_round.get((k, e)) for e in ("fast", "reference", "flower"))
+        fast, ref, fl = (per_round.get((k, e, "fedavg")) for e in ("fast", "reference", "flower"))
         if fast and ref:
             print(f"K={k}: fast engine {ref / fast:.0f}x faster per round than the reference engine", end="")
             print(f", {fl / fast:.0f}x faster than Flower" if fl else "")
+        for engine in args.engines:
+            base = per_round.get((k, engine, "fedavg"))
+            for algorithm in args.algorithm:
+                mine = per_round.get((k, engine, algorithm))
+                if base and mine and algorithm != "fedavg":
+                    print(
+                        f"K={k}, {engine} engine: {algorithm} takes {mine / base:.2f}x FedAvg's time per round"
+                    )
     return 0
 
 
-def _row(k: int, engine: str, runs: list, reference: str | None) -> dict:
+def _row(k: int, engine: str, runs: list, reference: str | None, algorithm: str = "fedavg") -> dict:
     import numpy as np
 
     def med(values: list[float]) -> float:
@@ -256,6 +298,7 @@ def _row(k: int, engine: str, runs: list, reference: str | None) -> dict:
     return {
         "k": k,
         "engine": engine,
+        "algorithm": algorithm,
         "accuracy": med([r["accuracy"] for r, _ in runs]),
         "delta": delta,
         "s_round": med([med(r["round_seconds"][1:]) for r, _ in runs]),
@@ -268,7 +311,7 @@ def _row(k: int, engine: str, runs: list, reference: str | None) -> dict:
 def _format(row: dict) -> str:
     delta = "n/a" if row["delta"] is None else f"{row['delta']:.1e}"
     return (
-        f"{row['k']:>5}  {row['engine']:<9}  {row['accuracy']:>8.4f}  {delta:>8}  {row['s_round']:>8.4f}  "
+        f"{row['k']:>5}  {row['engine']:<9}  {row['algorithm']:<18}  {row['accuracy']:>8.4f}  {delta:>8}  {row['s_round']:>8.4f}  "
         f"{row['first']:>9.4f}  {row['whole']:>8.2f}  {row['peak']:>8.0f}"
     )
 

@@ -18,6 +18,10 @@ array of train-set indices per client; together they cover the train set exactly
   shards, give each client a few shards (so a few labels);
 - :func:`quantity_skew_partition` -- IID labels but very different client sizes.
 
+For the federated view of a model -- each client's accuracy on its *own* data -- :func:`split_clients`
+keeps back a seeded share of every client's examples as that client's held-out test data
+(``simulate(..., client_test=...)`` scores the global model on them).
+
 This module needs numpy only (not torch, not even scikit-learn's import: the digits file is read
 directly from scikit-learn's installed data folder).
 """
@@ -46,6 +50,7 @@ __all__ = [
     "partition",
     "quantity_skew_partition",
     "shard_partition",
+    "split_clients",
 ]
 
 
@@ -366,3 +371,45 @@ def label_counts(parts: Sequence[Sequence[int]], labels: np.ndarray, n_classes: 
         raise ValueError(f"labels must be class numbers 0, 1, 2, ...; got {labels.min()}")
     n_classes = int(labels.max()) + 1 if n_classes is None else check_count(n_classes, "n_classes")
     return np.stack([np.bincount(labels[np.asarray(p, int)], minlength=n_classes) for p in parts])
+
+
+def split_clients(
+    parts: Sequence[Sequence[int]], test_fraction: float = 0.2, *, seed: SeedLike = 0
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Split each client's examples into its own train and held-out parts: ``(train, held_out)``.
+
+    Client k's indices are shuffled (one generator, ``seed``, client after client) and the first
+    ``round(test_fraction * n_k)`` are held out, but never all of them: a client with examples
+    keeps at least one to train on (a client of one example holds none out). Together, ``train``
+    and ``held_out`` hold exactly the examples of ``parts``; both are sorted per client.
+
+    >>> train, held_out = split_clients([[0, 1, 2, 3, 4], [5, 6], [7]], test_fraction=0.4, seed=0)
+    >>> [t.tolist() for t in train], [h.tolist() for h in held_out]
+    ([[0, 1, 3], [6], [7]], [[2, 4], [5], []])
+    """
+    test_fraction = check_fraction(test_fraction, "test_fraction", closed=False)
+    parts = _disjoint(parts, "parts")
+    generator = rng(seed)
+    train, held_out = [], []
+    for part in parts:
+        n = len(part)
+        n_out = min(round(test_fraction * n), max(n - 1, 0))
+        order = generator.permutation(part)
+        held_out.append(np.sort(order[:n_out]))
+        train.append(np.sort(order[n_out:]))
+    return train, held_out
+
+
+def _disjoint(parts: Sequence[Sequence[int]], name: str) -> list[np.ndarray]:
+    """``parts`` checked as clients' example indices that never repeat (but need not cover 0..n-1)."""
+    if isinstance(parts, (str, bytes, dict, set, frozenset)) or not isinstance(parts, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"{name} must be a list with one array of example indices per client; got {parts!r:.60}"
+        )
+    arrays = [np.asarray(p) for p in parts]
+    whole = [a[a >= 0] for a in arrays if a.size and a.ndim == 1 and a.dtype.kind in "iu"]
+    n = max((int(a.max()) + 1 for a in whole if a.size), default=0)
+    covered = np.zeros(n, dtype=bool)
+    for a in whole:
+        covered[a] = True
+    return _check_partition([*parts, np.flatnonzero(~covered)], n, name)[:-1]

@@ -74,6 +74,11 @@ def _nine_empty_runs():
     return _largest_difference(runs[0].final_state, runs[1].final_state)
 
 
+@functools.cache
+def _held_out():
+    return data.split_clients(parts(), 0.2, seed=0)
+
+
 def worker():
     return VirtualWorker("bob", np.zeros((4, 2)), np.zeros((4, 1)))
 
@@ -273,6 +278,46 @@ CASES = [
     ("flower-settings-rounds-0", lambda: flower.settings({"num-server-rounds": 0}), ValueError, "num-server-rounds"),
     ("flower-settings-seed-float", lambda: flower.settings({"seed": 0.5}), TypeError, "seed"),
     ("flower-aggregate-lengths", lambda: flower.flower_aggregate(flower.fl.FedAvg(), [{"w": torch.ones(1)}], [1, 2]), ValueError, "num_examples"),
+    # --- lesson 05: algorithms and per-client evaluation --------------------------------------------
+    ("fedprox-mu-negative", lambda: algorithms.FedProx(mu=-0.1), ValueError, "mu"),
+    ("fedprox-mu-nan", lambda: algorithms.FedProx(mu=np.nan), ValueError, "mu"),
+    ("fedprox-mu-str", lambda: algorithms.FedProx(mu="0.1"), TypeError, "mu"),
+    ("fedprox-stragglers-1.5", lambda: algorithms.FedProx(0.1, stragglers=1.5), ValueError, "stragglers"),
+    ("fedprox-stragglers-negative", lambda: algorithms.FedProx(0.1, stragglers=-0.1), ValueError, "stragglers"),
+    ("fedprox-weighted-str", lambda: algorithms.FedProx(0.1, weighted="no"), TypeError, "weighted"),
+    ("fedavg-stragglers-nan", lambda: algorithms.FedAvg(stragglers=np.nan), ValueError, "stragglers"),
+    ("fedavg-stragglers-str", lambda: algorithms.FedAvg(stragglers="half"), TypeError, "stragglers"),
+    ("scaffold-server-lr-0", lambda: algorithms.Scaffold(server_lr=0), ValueError, "server_lr"),
+    ("scaffold-server-lr-inf", lambda: algorithms.Scaffold(server_lr=np.inf), ValueError, "server_lr"),
+    ("scaffold-weighted-int", lambda: algorithms.Scaffold(weighted=1), TypeError, "weighted"),
+    ("fedavgm-momentum-1", lambda: algorithms.FedAvgM(momentum=1.0), ValueError, "momentum"),
+    ("fedavgm-momentum-negative", lambda: algorithms.FedAvgM(momentum=-0.1), ValueError, "momentum"),
+    ("fedavgm-momentum-str", lambda: algorithms.FedAvgM(momentum="0.9"), TypeError, "momentum"),
+    ("fedavgm-server-lr-0", lambda: algorithms.FedAvgM(server_lr=0.0), ValueError, "server_lr"),
+    ("fedavgm-server-lr-negative", lambda: algorithms.FedAvgM(server_lr=-1.0), ValueError, "server_lr"),
+    ("fedadam-beta1-1", lambda: algorithms.FedAdam(beta1=1.0), ValueError, "beta1"),
+    ("fedadam-beta2-nan", lambda: algorithms.FedAdam(beta2=np.nan), ValueError, "beta2"),
+    ("fedadam-tau-0", lambda: algorithms.FedAdam(tau=0.0), ValueError, "tau"),
+    ("fedadam-server-lr-0", lambda: algorithms.FedAdam(server_lr=0), ValueError, "server_lr"),
+    ("fedadam-bias-correction-str", lambda: algorithms.FedAdam(bias_correction="yes"), TypeError, "bias_correction"),
+    ("fedyogi-beta2-1.5", lambda: algorithms.FedYogi(beta2=1.5), ValueError, "beta2"),
+    ("fedyogi-tau-negative", lambda: algorithms.FedYogi(tau=-1e-3), ValueError, "tau"),
+    ("split-clients-fraction-0", lambda: data.split_clients(parts(), 0.0), ValueError, "test_fraction"),
+    ("split-clients-fraction-1", lambda: data.split_clients(parts(), 1.0), ValueError, "test_fraction"),
+    ("split-clients-fraction-str", lambda: data.split_clients(parts(), "0.2"), TypeError, "test_fraction"),
+    ("split-clients-overlap", lambda: data.split_clients([[0, 1], [1, 2]]), ValueError, "example 1"),
+    ("split-clients-none", lambda: data.split_clients(None), TypeError, "parts"),
+    ("split-clients-seed-negative", lambda: data.split_clients(parts(), 0.2, seed=-1), ValueError, "seed"),
+    ("sim-client-test-length", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test=_held_out()[1][:2]), ValueError, "one array per client"),
+    ("sim-client-test-trained-on", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test=parts()), ValueError, "training partition"),
+    ("sim-client-test-dict", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test={0: [1]}), TypeError, "client_test"),
+    ("sim-client-test-outside", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test=[[10**6], *_held_out()[1][1:]]), ValueError, "outside"),
+    ("sim-client-test-missing-examples", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test=[[]] * 5), ValueError, "belong to no client"),
+    ("sim-eval-every-0", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test=_held_out()[1], eval_every=0), ValueError, "eval_every"),
+    ("sim-eval-every-float", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test=_held_out()[1], eval_every=1.5), TypeError, "eval_every"),
+    ("history-client-stats-no-evaluation", lambda: run_fedavg(digits(), parts(), rounds=1).client_stats(), ValueError, "client_test"),
+    ("history-client-stats-round-not-evaluated", lambda: simulate(digits(), _held_out()[0], rounds=2, client_test=_held_out()[1]).client_stats(1), ValueError, "round 1"),
+    ("history-client-stats-metric", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test=_held_out()[1]).client_stats(metric="f1"), ValueError, "metric"),
 ]  # fmt: skip
 
 

@@ -11,7 +11,11 @@ in them. Per round ``r`` the engine samples clients, then asks the algorithm thr
 2. **client update** -- the client trains with :func:`fedlearn_edu.training.local_train` as its plan
    says. Two optional hooks run *on the client*, with that client's own state (kept between rounds,
    e.g. SCAFFOLD's control variate): ``local_plan`` (adjust the plan before training) and
-   ``client_reply`` (change or extend the :class:`Reply` after training).
+   ``client_reply`` (change or extend the :class:`Reply` after training). A client's state starts
+   as ``{"num_samples": n_k}`` (a client knows how many examples it holds). Engines call the
+   hooks for all of a round's clients at once (``local_plans``, ``client_replies``); by default
+   these call the one-client hooks client by client, and an algorithm may override them to do
+   the same arithmetic on stacked tensors (SCAFFOLD does, for speed).
 3. **server update** -- ``aggregate(r, weights, server_state, replies)``: with the round number, the
    current global weights, the algorithm's own server state and the replies **keyed by client id**
    (:class:`Replies`), return the next global weights and server state.
@@ -130,10 +134,11 @@ class Replies(Mapping):
     """
 
     def __init__(self, ids: Sequence[int], replies: Sequence[Reply] | None = None, *, stacked=None,
-                 num_samples=None, losses=None, steps=None):  # fmt: skip
+                 num_samples=None, losses=None, steps=None, stacked_extras=None):  # fmt: skip
         self.ids = [int(k) for k in ids]
         self._replies = list(replies) if replies is not None else None
         self._stacked = stacked
+        self._stacked_extras = dict(stacked_extras or {})  # {key: {name: tensor stacked over clients}}
         if replies is not None:
             num_samples = [r.num_samples for r in self._replies]
             losses = [r.loss for r in self._replies]
@@ -150,7 +155,10 @@ class Replies(Mapping):
         if self._replies is not None:
             return self._replies[i]
         weights = {name: value[i] for name, value in self._stacked.items()}
-        return Reply(weights, self._num_samples[i], self._losses[i], self._steps[i])
+        extras = {
+            key: {name: v[i] for name, v in value.items()} for key, value in self._stacked_extras.items()
+        }
+        return Reply(weights, self._num_samples[i], self._losses[i], self._steps[i], extras)
 
     def __iter__(self) -> Iterator[int]:
         return iter(self.ids)
@@ -181,9 +189,26 @@ class Replies(Mapping):
             self._stacked = {name: torch.stack([m[name] for m in models]) for name in models[0]}
         return self._stacked
 
+    def stacked_extra(self, key: str) -> dict[str, torch.Tensor]:
+        """The extra ``key`` (a dict of tensors) of every client, stacked in id order."""
+        if key not in self._stacked_extras:
+            import torch
+
+            values = [self[k].extras[key] for k in self.ids]
+            self._stacked_extras[key] = {name: torch.stack([v[name] for v in values]) for name in values[0]}
+        return self._stacked_extras[key]
+
     @property
     def has_extras(self) -> bool:
-        return self._replies is not None and any(r.extras for r in self._replies)
+        if self._replies is None:
+            return bool(self._stacked_extras)
+        return any(r.extras for r in self._replies)
+
+    def values_sent(self) -> int:
+        """How many numbers the clients sent: all weights and tensor extras (see :func:`count_values`)."""
+        if self._replies is None:
+            return count_values(self._stacked, self._stacked_extras)
+        return sum(count_values(r.weights, r.extras) for r in self._replies)
 
 
 class Algorithm:
@@ -212,6 +237,21 @@ class Algorithm:
     def client_reply(self, client: int, message: Message, reply: Reply, client_state: dict) -> Reply:
         """On the client, after training: what it sends back; it may update ``client_state`` in place."""
         return reply
+
+    def local_plans(
+        self, clients: Sequence[int], messages: Mapping[int, Message], client_states: Mapping[int, dict]
+    ) -> dict[int, TrainPlan]:
+        """``local_plan`` for each of ``clients`` (what engines call; override to batch)."""
+        return {k: self.local_plan(k, messages[k], client_states[k]) for k in clients}
+
+    def client_replies(
+        self, clients: Sequence[int], messages: Mapping[int, Message], replies: Replies,
+        client_states: Mapping[int, dict],
+    ) -> Replies:  # fmt: skip
+        """``client_reply`` for each of ``clients`` (what engines call; override to batch)."""
+        return Replies.from_list(
+            clients, [self.client_reply(k, messages[k], replies[k], client_states[k]) for k in clients]
+        )
 
     def aggregate(
         self, round: int, weights: Weights, server_state: dict, replies: Replies

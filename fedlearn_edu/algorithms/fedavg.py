@@ -11,6 +11,12 @@ side); the server replaces the global weights with an average of what came back:
 A round in which no client sent anything (all sampled clients hold no data) leaves the global
 weights unchanged.
 
+``FedAvg(stragglers=x)`` is the FedProx paper's baseline under systems heterogeneity: each round a
+share x of the selected clients are stragglers (:mod:`.stragglers`) and FedAvg *drops* them -- they
+are left out of the round, as if their late work were discarded. ``FedProx(mu, stragglers=x)``
+draws the same stragglers and keeps their partial work. ``server_state["stragglers"][r-1]`` lists
+round ``r``'s stragglers.
+
 >>> import torch
 >>> from fedlearn_edu.algorithms import Replies, Reply
 >>> replies = Replies.from_list([2, 5], [Reply({"w": torch.tensor([0.0])}, 30, 0.1, 3),
@@ -23,11 +29,13 @@ weights unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from fedlearn_edu._validation import check_fraction
 from fedlearn_edu.aggregate import fedavg, federated_mean
-from fedlearn_edu.algorithms.base import Algorithm, Replies, Weights
+from fedlearn_edu.algorithms.base import Algorithm, Message, Replies, TrainPlan, Weights
 from fedlearn_edu.algorithms.rules import apply_rule, apply_rule_stacked, rule_name
+from fedlearn_edu.algorithms.stragglers import draw_stragglers, stragglers_rng
 
 __all__ = ["FedAvg", "RuleAlgorithm"]
 
@@ -58,13 +66,35 @@ class RuleAlgorithm(Algorithm):
 
 
 class FedAvg(RuleAlgorithm):
-    """FedAvg: ``weighted=True`` is McMahan's sample-weighted mean, ``False`` the article's plain mean."""
+    """FedAvg: ``weighted=True`` is McMahan's sample-weighted mean, ``False`` the article's plain mean.
 
-    def __init__(self, weighted: bool = True):
+    ``stragglers``: the share of each round's selected clients that are stragglers, dropped.
+    """
+
+    def __init__(self, weighted: bool = True, stragglers: float = 0.0):
         if not isinstance(weighted, bool):
             raise TypeError(f"weighted must be True or False; got {weighted!r}")
         self.weighted = weighted
+        self.stragglers = check_fraction(stragglers, "stragglers (the share of clients that straggle)")
         super().__init__(fedavg if weighted else federated_mean)
 
+    def init(self, weights: Weights, *, seed: int, n_clients: int) -> dict:
+        return {"rng": stragglers_rng(seed), "stragglers": []} if self.stragglers else {}
+
+    def draw_stragglers(self, server_state: dict, clients: Sequence[int]) -> dict[int, float]:
+        """This round's stragglers ``{client: u}`` (recorded in ``server_state["stragglers"]``)."""
+        if not self.stragglers:
+            return {}
+        drawn = draw_stragglers(server_state["rng"], clients, self.stragglers)
+        server_state["stragglers"].append(sorted(drawn))
+        return drawn
+
+    def configure(
+        self, round: int, weights: Weights, server_state: dict, clients: Sequence[int], plan: TrainPlan
+    ) -> dict[int, Message]:
+        late = self.draw_stragglers(server_state, clients)
+        return dict.fromkeys([k for k in clients if k not in late], Message(weights, plan))
+
     def __repr__(self) -> str:
-        return f"FedAvg(weighted={self.weighted})"
+        extra = f", stragglers={self.stragglers}" if self.stragglers else ""
+        return f"FedAvg(weighted={self.weighted}{extra})"

@@ -129,6 +129,8 @@ def simulate(
     engine: str = "fast",
     progress: bool | None = None,
     stop_at: float | None = None,
+    client_test: Sequence[Sequence[int]] | None = None,
+    eval_every: int | None = None,
 ) -> History:
     """Run ``algorithm`` (default ``FedAvg()``) for ``rounds`` rounds; return the :class:`History`.
 
@@ -139,6 +141,12 @@ def simulate(
     ``progress``: ``None`` shows a progress bar only for runs longer than a few seconds.
     ``stop_at``: stop after the first round whose test accuracy reaches it.
 
+    **Per-client evaluation**: ``client_test`` gives each client's own held-out examples (indices
+    into the train set, one array per client, none of them in any client's training partition;
+    :func:`fedlearn_edu.data.split_clients` makes both). The global model is scored on them every
+    ``eval_every`` rounds and after the last round (``None``: after the last round only, which
+    keeps runs fast); see ``History.client_accuracy`` and ``History.client_stats``.
+
     >>> from fedlearn_edu.algorithms import Median
     >>> from fedlearn_edu.data import load_digits, iid_partition
     >>> digits = load_digits(seed=0)
@@ -148,12 +156,49 @@ def simulate(
     """
     return _run(data, partitions, algorithm if algorithm is not None else FedAvg(), model,
                 rounds=rounds, C=C, E=E, B=B, lr=lr, loss=loss, seed=seed, engine=engine,
-                progress=progress, stop_at=stop_at, key="algorithm")  # fmt: skip
+                progress=progress, stop_at=stop_at, key="algorithm", client_test=client_test,
+                eval_every=eval_every)  # fmt: skip
+
+
+def _client_test(client_test, partitions: list[np.ndarray], n_samples: int) -> list[np.ndarray]:
+    """``client_test`` checked: one index array per client, disjoint from every training partition."""
+    if isinstance(client_test, (str, bytes, dict, set, frozenset)) or not isinstance(
+        client_test, (Sequence, np.ndarray)
+    ):
+        raise TypeError(
+            f"client_test must be a list with one array of held-out train-set indices per client "
+            f"(see data.split_clients); got {type(client_test).__name__}"
+        )
+    if len(client_test) != len(partitions):
+        raise ValueError(
+            f"client_test must have one array per client: {len(partitions)} clients in partitions, "
+            f"but client_test has {len(client_test)}"
+        )
+    from fedlearn_edu.data import _disjoint
+
+    held = _disjoint(client_test, "client_test")
+    used = np.zeros(n_samples, dtype=bool)
+    for k, part in enumerate(partitions):
+        if part.size and part.max() >= n_samples:
+            raise ValueError(f"partitions: client {k}: index {part.max()} is outside 0..{n_samples - 1}")
+        used[part] = True
+    for k, rows in enumerate(held):
+        outside = rows[rows >= n_samples]
+        if outside.size:
+            raise ValueError(f"client_test: client {k}: index {outside[0]} is outside 0..{n_samples - 1}")
+        trained = rows[used[rows]]
+        if trained.size:
+            raise ValueError(
+                f"client_test: client {k}'s held-out example {trained[0]} is also in a training partition; "
+                "held-out data must not be trained on (data.split_clients splits them apart)"
+            )
+    return held
 
 
 def _run(
-    data, partitions, algorithm, model, *, rounds, C, E, B, lr, loss, seed, engine, progress, stop_at, key
-):
+    data, partitions, algorithm, model, *, rounds, C, E, B, lr, loss, seed, engine, progress, stop_at, key,
+    client_test=None, eval_every=None,
+):  # fmt: skip
     engine_class = _engine(engine)
     if not isinstance(data, Dataset):
         raise TypeError(
@@ -165,7 +210,19 @@ def _run(
         )
     if isinstance(partitions, (list, tuple)) and not partitions:
         raise ValueError("partitions is empty: give one array of train-set indices per client")
-    partitions = check_partition(partitions, len(data.x_train), "partitions")
+    if client_test is None:
+        partitions = check_partition(partitions, len(data.x_train), "partitions")
+    else:  # the clients' training and held-out examples together cover the train set
+        from fedlearn_edu.data import _disjoint
+
+        partitions = _disjoint(partitions, "partitions")
+        client_test = _client_test(client_test, partitions, len(data.x_train))
+        check_partition(
+            [np.concatenate([p, t]) for p, t in zip(partitions, client_test, strict=True)],
+            len(data.x_train), "partitions with client_test",
+        )  # fmt: skip
+    if eval_every is not None:
+        eval_every = check_count(eval_every, "eval_every (rounds between per-client evaluations)", minimum=1)
     loss = loss or ("cross_entropy" if data.n_classes else "sum_squares")
     if loss not in ("cross_entropy", "sum_squares"):
         raise ValueError(f"loss must be 'cross_entropy' or 'sum_squares'; got {loss!r}")
@@ -185,6 +242,8 @@ def _run(
             data, x_train=data.x_train.astype(numpy_dtype), x_test=data.x_test.astype(numpy_dtype)
         )
     config = dict(settings, K=len(partitions))
+    if client_test is not None:
+        config["eval_every"] = eval_every
     config[key] = algorithm.name
     plan = TrainPlan(epochs=settings["E"], batch_size=settings["B"], lr=settings["lr"])
     threads = torch.get_num_threads()
@@ -193,7 +252,7 @@ def _run(
         return drive(
             data, partitions, model, algorithm, engine_class(data, partitions, model, loss),
             rounds=settings["rounds"], C=C, plan=plan, loss=loss, seed=seed, progress=progress,
-            stop_at=stop_at, config=config,
+            stop_at=stop_at, config=config, client_test=client_test, eval_every=eval_every,
         )  # fmt: skip
     finally:
         torch.set_num_threads(threads)

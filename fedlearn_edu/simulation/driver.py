@@ -8,7 +8,9 @@ Each round ``r``:
    other (:mod:`.reference`) or batched (:mod:`.fast`); before and after, the algorithm's optional
    client hooks run with each client's own state, kept here between rounds;
 4. ``algorithm.aggregate`` turns the replies, keyed by client id, into the next global weights;
-5. the new global model is scored on the test set and the round recorded in the :class:`History`.
+5. the new global model is scored on the test set and the round recorded in the :class:`History`;
+   with ``client_test`` it is also scored on each client's own held-out data, every
+   ``eval_every`` rounds and after the last round (``eval_every=None``: after the last only).
 
 A sampled client with no data receives nothing and sends nothing (its loss is recorded as NaN).
 ``values_down``/``values_up`` count every number sent: weights and tensor extras.
@@ -23,10 +25,10 @@ from collections.abc import Sequence
 import numpy as np
 from torch import nn
 
-from fedlearn_edu.algorithms.base import Algorithm, Replies, TrainPlan, count_values
+from fedlearn_edu.algorithms.base import Algorithm, TrainPlan, count_values
 from fedlearn_edu.data import Dataset
 from fedlearn_edu.simulation.history import History
-from fedlearn_edu.simulation.models import evaluate
+from fedlearn_edu.simulation.models import evaluate, evaluate_clients
 from fedlearn_edu.simulation.progress import Progress
 from fedlearn_edu.simulation.sampling import client_seeds, sample_clients, sampling_rng
 
@@ -52,6 +54,8 @@ def drive(
     progress: bool | None,
     stop_at: float | None,
     config: dict,
+    client_test: Sequence[np.ndarray] | None = None,
+    eval_every: int | None = None,
 ) -> History:
     """Run ``rounds`` rounds of ``algorithm`` with ``engine`` (arguments checked by the caller)."""
     sizes = np.array([len(p) for p in partitions])
@@ -61,8 +65,13 @@ def drive(
     history.test_accuracy.append(accuracy)
     history.test_loss.append(test_loss)
     server_state = algorithm.init(weights, seed=seed, n_clients=len(partitions))
-    client_states: dict[int, dict] = {}
-    plan_hook, reply_hook = _overrides(algorithm, "local_plan"), _overrides(algorithm, "client_reply")
+    client_states: dict[int, dict] = {}  # each client's own state, kept between rounds
+
+    def state(k: int) -> dict:  # a client knows how many examples it holds
+        return client_states.setdefault(k, {"num_samples": int(sizes[k])})
+
+    plan_hook = _overrides(algorithm, "local_plan") or _overrides(algorithm, "local_plans")
+    reply_hook = _overrides(algorithm, "client_reply") or _overrides(algorithm, "client_replies")
     rng, bar = sampling_rng(seed), Progress(rounds, show=progress)
     n_params = sum(v.numel() for v in weights.values())
     for r in range(1, rounds + 1):
@@ -73,18 +82,12 @@ def drive(
         training = [k for k in ids if sizes[k] > 0]
         seeds = client_seeds(seed, r, len(partitions))
         if plan_hook:  # on each client, with its own state
-            plans = {
-                k: algorithm.local_plan(k, messages[k], client_states.setdefault(k, {})) for k in training
-            }
+            plans = algorithm.local_plans(training, messages, {k: state(k) for k in training})
         else:
             plans = {k: messages[k].plan for k in training}
         replies = engine.train(r, training, messages, plans, seeds)  # step 3
         if reply_hook:
-            replies = Replies.from_list(
-                training,
-                [algorithm.client_reply(k, messages[k], replies[k], client_states.setdefault(k, {}))
-                 for k in training],
-            )  # fmt: skip
+            replies = algorithm.client_replies(training, messages, replies, {k: state(k) for k in training})
         weights, server_state = algorithm.aggregate(r, weights, server_state, replies)  # step 4
         accuracy, test_loss = evaluate(model, weights, data.x_test, data.y_test, loss, in_place=True)
         history.test_accuracy.append(accuracy)  # step 5
@@ -94,21 +97,24 @@ def drive(
         losses.update(zip(training, replies.losses(), strict=True))
         history.client_loss.append(losses)
         first = messages[ids[0]] if ids else None
-        if first is not None and not first.extras and all(messages[k] is first for k in training):
-            history.values_down.append(len(training) * count_values(first.weights))
+        if first is not None and all(messages[k] is first for k in training):  # one message for all
+            history.values_down.append(len(training) * count_values(first.weights, first.extras))
         else:
             history.values_down.append(
                 sum(count_values(messages[k].weights, messages[k].extras) for k in training)
             )
-        if replies.has_extras:
-            history.values_up.append(
-                sum(count_values(replies[k].weights, replies[k].extras) for k in training)
+        history.values_up.append(replies.values_sent() if replies.has_extras else len(training) * n_params)
+        stop = stop_at is not None and accuracy >= stop_at
+        if client_test is not None and (r == rounds or stop or (eval_every and r % eval_every == 0)):
+            client_accuracy, client_loss = evaluate_clients(
+                model, weights, data.x_train, data.y_train, client_test, loss, in_place=True
             )
-        else:
-            history.values_up.append(len(training) * n_params)
+            history.client_rounds.append(r)
+            history.client_accuracy.append(client_accuracy)
+            history.client_test_loss.append(client_loss)
         history.seconds.append(time.perf_counter() - start)
         bar.update(r)
-        if stop_at is not None and accuracy >= stop_at:
+        if stop:
             break
     bar.close()
     history.final_state = weights

@@ -173,7 +173,7 @@ class FastEngine:
             return Replies([], [])
         first = messages[clients[0]]
         plan = plans[clients[0]]
-        shared_message = all(messages[k] is first for k in clients)
+        shared_message = all(messages[k].weights is first.weights for k in clients)
         shared_plan = all(plans[k] is plan for k in clients)
         if not shared_plan:
             for k in clients:
@@ -198,7 +198,7 @@ class FastEngine:
         order = np.argsort(-steps, kind="stable")  # busiest clients first, so a step uses w[:a]
         index, mask, steps = index[:, order], mask[:, order], steps[order]
         same = bool((order == np.arange(n)).all())  # already in id order: no copies needed
-        if shared_message:  # send the global model (one copy per client)
+        if shared_message:  # all start from the same weights (one copy per client)
             state = first.weights
             weights = [state[w].expand(n, *state[w].shape).clone() for w, _ in self.keys]
             biases = [state[b].expand(n, *state[b].shape).clone() for _, b in self.keys]

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["History"]
+__all__ = ["History", "client_stats"]
 
 
 @dataclass(eq=False)
@@ -29,6 +29,12 @@ class History:
 
     ``final_state`` is the global model's ``state_dict`` at the end; ``config`` the run's settings;
     ``server_state`` the algorithm's own server state at the end (e.g. DP's participants).
+
+    **Per-client evaluation** (only when the run was given ``client_test``): the global model after
+    round ``client_rounds[i]`` scored on each client's own held-out data --
+    ``client_accuracy[i][k]``, ``client_test_loss[i][k]`` for client ``k`` (``nan`` for a client
+    with no held-out data). :meth:`client_stats` sums such a distribution up (mean, worst 10 %,
+    spread).
     """
 
     config: dict[str, Any]
@@ -41,6 +47,9 @@ class History:
     seconds: list[float] = field(default_factory=list)
     final_state: dict[str, Any] = field(default_factory=dict)
     server_state: dict[str, Any] = field(default_factory=dict, repr=False)
+    client_rounds: list[int] = field(default_factory=list)
+    client_accuracy: list[np.ndarray] = field(default_factory=list, repr=False)
+    client_test_loss: list[np.ndarray] = field(default_factory=list, repr=False)
 
     @property
     def rounds(self) -> int:
@@ -63,6 +72,32 @@ class History:
                 return r
         return None
 
+    def client_stats(self, round: int | None = None, metric: str = "accuracy") -> dict[str, float]:
+        """The per-client distribution after ``round`` (default: the last evaluated round).
+
+        ``metric``: ``"accuracy"`` or ``"loss"``. Returns ``mean``, ``worst10`` (the mean of the
+        worst 10 % of clients -- the lowest accuracies or highest losses -- at least one client),
+        ``std``, ``iqr`` (75th minus 25th percentile), ``min``, ``max`` and ``n_clients``, over
+        the clients that hold held-out data (see :func:`client_stats`).
+
+        >>> h = History({}, client_rounds=[5], client_accuracy=[np.array([1.0, 0.5, 0.9, np.nan])])
+        >>> h.client_stats()["worst10"], round(h.client_stats()["mean"], 3)
+        (0.5, 0.8)
+        """
+        if not self.client_rounds:
+            raise ValueError(
+                "this run has no per-client evaluation: pass client_test= (see data.split_clients) to simulate"
+            )
+        if metric not in ("accuracy", "loss"):
+            raise ValueError(f"metric must be 'accuracy' or 'loss'; got {metric!r}")
+        at = self.client_rounds[-1] if round is None else round
+        if at not in self.client_rounds:
+            raise ValueError(f"round {at!r} was not evaluated per client; these were: {self.client_rounds}")
+        values = (self.client_accuracy if metric == "accuracy" else self.client_test_loss)[
+            self.client_rounds.index(at)
+        ]
+        return client_stats(values, higher_is_better=metric == "accuracy")
+
     def label(self) -> str:
         """A short label for plots, e.g. ``"E=5, B=10"`` (or ``config["label"]`` if set)."""
         if "label" in self.config:
@@ -78,3 +113,32 @@ class History:
             else f"final test accuracy {accuracy:.3f}"
         )
         return f"<History: {self.config.get('engine', '?')} engine, {self.rounds} rounds, {what}>"
+
+
+def client_stats(values: Any, *, higher_is_better: bool = True) -> dict[str, float]:
+    """Mean, worst 10 %, spread of per-client numbers (``nan`` -- clients without data -- left out).
+
+    ``worst10`` is the mean over the ``ceil(n / 10)`` worst clients (lowest values if
+    ``higher_is_better``, else highest).
+
+    >>> stats = client_stats([0.9, 0.8, 1.0, 0.3, 0.95, 0.85, 0.9, 0.7, 0.75, 0.8, 0.6])
+    >>> stats["worst10"], stats["n_clients"]
+    (0.45, 11)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        nan = math.nan
+        return {"mean": nan, "worst10": nan, "std": nan, "iqr": nan, "min": nan, "max": nan, "n_clients": 0}
+    ordered = np.sort(values) if higher_is_better else -np.sort(-values)
+    n_worst = math.ceil(values.size / 10)
+    q75, q25 = np.percentile(values, [75, 25])
+    return {
+        "mean": float(values.mean()),
+        "worst10": float(ordered[:n_worst].mean()),
+        "std": float(values.std()),
+        "iqr": float(q75 - q25),
+        "min": float(values.min()),
+        "max": float(values.max()),
+        "n_clients": int(values.size),
+    }

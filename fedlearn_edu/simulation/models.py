@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["evaluate", "linear_layers", "mlp"]
+__all__ = ["evaluate", "evaluate_clients", "linear_layers", "mlp"]
 
 
 def mlp(sizes: Sequence[int] = (64, 32, 10), *, seed: int = 0) -> nn.Sequential:
@@ -108,3 +108,51 @@ def evaluate(
             value = nn.functional.cross_entropy(out, target).item()
             return (out.argmax(1) == target).double().mean().item(), value
         return math.nan, ((out - target) ** 2).sum().item()
+
+
+def evaluate_clients(
+    model: nn.Module,
+    state: Mapping[str, torch.Tensor],
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: Sequence[np.ndarray],
+    loss: str,
+    *,
+    in_place: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each client's (accuracy, loss) of the model ``state`` on its own rows ``x[groups[k]]``.
+
+    One forward pass over all the rows, then a mean per client: the accuracy and mean
+    cross-entropy (classification), or ``nan`` and the sum of squares (regression), as
+    :func:`evaluate` scores one set. A client with no rows gets ``nan`` for both.
+
+    >>> model = torch.nn.Linear(1, 2)
+    >>> state = {"weight": torch.tensor([[1.0], [-1.0]]), "bias": torch.zeros(2)}
+    >>> x, y = np.array([[1.0], [2.0], [-1.0]], dtype=np.float32), np.array([0, 1, 1])
+    >>> accuracy, _ = evaluate_clients(model, state, x, y, [np.array([0, 1]), np.array([2]), np.array([], int)], "cross_entropy")
+    >>> accuracy.tolist()
+    [0.5, 1.0, nan]
+    """
+    module = model if in_place else copy.deepcopy(model)
+    module.load_state_dict(state)
+    sizes = np.array([len(g) for g in groups])
+    rows = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups] + [np.zeros(0, np.int64)])
+    owner = np.repeat(np.arange(len(groups)), sizes)
+    with torch.no_grad():
+        out = module(torch.from_numpy(x[rows]))
+        target = torch.from_numpy(y[rows])
+        if loss == "cross_entropy":
+            row_loss = nn.functional.cross_entropy(out, target, reduction="none").double().numpy()
+            correct = (out.argmax(1) == target).double().numpy()
+        else:
+            row_loss = ((out - target) ** 2).double().sum(tuple(range(1, out.ndim))).numpy()
+            correct = None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loss_sum = np.bincount(owner, weights=row_loss, minlength=len(groups))
+        if loss == "cross_entropy":
+            losses = loss_sum / sizes
+            accuracy = np.bincount(owner, weights=correct, minlength=len(groups)) / sizes
+        else:
+            losses = np.where(sizes > 0, loss_sum, np.nan)
+            accuracy = np.full(len(groups), np.nan)
+    return accuracy, losses
