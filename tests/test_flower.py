@@ -31,8 +31,8 @@ def deployment():
     assert deploy.tagged_processes(d.tag) == [], "a process of the deployment outlived it"
 
 
-@pytest.mark.timeout(400)
-@pytest.mark.parametrize("algorithm", ["fedavg", "median", "krum"])
+@pytest.mark.timeout(400)  # each: one run of 2 rounds on the shared deployment
+@pytest.mark.parametrize("algorithm", ["fedavg", "median", "krum", "fedprox", "fedavgm", "fedadam"])
 def test_flower_equals_the_kit(deployment, algorithm):
     run = deployment.run(dict(RUN, algorithm=algorithm), timeout=300)
     assert [r["replies"] for r in run.rounds[1:]] == [3, 3]

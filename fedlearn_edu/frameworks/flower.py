@@ -23,7 +23,7 @@ Where Flower's strategy and the kit's algorithm differ, :data:`ALGORITHMS` says 
 al. 2017) takes the plain mean.
 
 >>> sorted(ALGORITHMS)
-['fedavg', 'krum', 'median', 'multi-krum', 'trimmed-mean']
+['fedadam', 'fedavg', 'fedavgm', 'fedprox', 'krum', 'median', 'multi-krum', 'trimmed-mean']
 >>> type(flower_strategy("median", n_clients=3)).__name__
 'FedMedian'
 """
@@ -52,7 +52,7 @@ from fedlearn_edu.data import Dataset, iid_partition, load_digits
 from fedlearn_edu.simulation import History, simulate
 from fedlearn_edu.simulation.models import evaluate, mlp
 from fedlearn_edu.simulation.sampling import client_seeds
-from fedlearn_edu.training import local_train
+from fedlearn_edu.training import local_train, proximal_and_offset
 
 __all__ = [
     "ALGORITHMS",
@@ -81,6 +81,7 @@ DEFAULTS: dict[str, Any] = {
     "n-trim": 1,  # trimmed mean: values dropped at each end
     "n-byzantine": 0,  # Krum / Multi-Krum: f
     "n-selected": 2,  # Multi-Krum: m
+    "proximal-mu": 0.01,  # FedProx: mu
     "fraction-evaluate": 0.0,  # > 0: clients also evaluate the global model on their own data
     "round-timeout": 60.0,  # seconds the server waits for replies in a round ...
     "first-round-timeout": 180.0,  # ... and in round 1, when every SuperNode starts its ClientApp process
@@ -106,6 +107,22 @@ ALGORITHMS: dict[str, Pair] = {
         "the same once beta is a fraction: Flower drops int(beta * K) values at each end",
     ),
     "krum": Pair("Krum", "Krum(f)", "the same: the client whose K - f - 2 nearest others are closest"),
+    "fedprox": Pair(
+        "FedProx(proximal_mu)",
+        "FedProx(mu)",
+        "the same: Flower's server only sends proximal-mu; our ClientApp adds mu * (w - w_received) to each "
+        "gradient, as the kit's clients do (Flower's docstring example adds the unsquared norm: not FedProx)",
+    ),
+    "fedavgm": Pair(
+        "FedAvgM(1.0, 0.9)",
+        "FedAvgM(1.0, 0.9)",
+        "the same: server momentum on the pseudo-gradient (Flower writes it with the opposite sign)",
+    ),
+    "fedadam": Pair(
+        "FedAdam(eta=0.01)",
+        "FedAdam(0.01, bias_correction=True)",
+        "the same once the kit applies Flower's bias correction (Reddi et al. 2021 have none)",
+    ),
     "multi-krum": Pair(
         "MultiKrum",
         "MultiKrum(f, m)",
@@ -152,6 +169,12 @@ def flower_strategy(algorithm: str, n_clients: int, **options: Any) -> fl.FedAvg
         return fl.FedTrimmedAvg(beta=(int(options.get("n_trim", 1)) + 0.5) / n, **common)
     if algorithm == "krum":
         return fl.Krum(num_malicious_nodes=f, **common)
+    if algorithm == "fedprox":
+        return fl.FedProx(proximal_mu=float(options.get("proximal_mu", 0.01)), **common)
+    if algorithm == "fedavgm":
+        return fl.FedAvgM(server_learning_rate=1.0, server_momentum=0.9, **common)
+    if algorithm == "fedadam":
+        return fl.FedAdam(eta=0.01, beta_1=0.9, beta_2=0.99, tau=1e-3, **common)
     return fl.MultiKrum(
         num_malicious_nodes=f, num_nodes_to_select=int(options.get("n_selected", 2)), **common
     )
@@ -172,12 +195,17 @@ def kit_algorithm(algorithm: str, **options: Any) -> algorithms.Algorithm:
         "trimmed-mean": lambda: algorithms.TrimmedMean(int(options.get("n_trim", 1))),
         "krum": lambda: algorithms.Krum(f),
         "multi-krum": lambda: algorithms.MultiKrum(f, int(options.get("n_selected", 2))),
+        "fedprox": lambda: algorithms.FedProx(mu=float(options.get("proximal_mu", 0.01))),
+        "fedavgm": lambda: algorithms.FedAvgM(server_lr=1.0, momentum=0.9),
+        "fedadam": lambda: algorithms.FedAdam(
+            server_lr=0.01, beta1=0.9, beta2=0.99, tau=1e-3, bias_correction=True
+        ),
     }[algorithm]()
 
 
 def _options(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return dict(n_trim=cfg["n-trim"], n_byzantine=cfg["n-byzantine"], n_selected=cfg["n-selected"],
-                fraction_evaluate=float(cfg["fraction-evaluate"]))  # fmt: skip
+                proximal_mu=float(cfg["proximal-mu"]), fraction_evaluate=float(cfg["fraction-evaluate"]))  # fmt: skip
 
 
 @functools.cache
@@ -262,8 +290,14 @@ def train(msg: Message, context: Context) -> Message:
     model = mlp(SIZES, seed=0)
     model.load_state_dict(msg.content["arrays"].to_torch_state_dict())
     seed = int(client_seeds(int(config["seed"]), int(config["server-round"]), n)[k])
+    mu = float(
+        config.get("proximal-mu", 0.0)
+    )  # FedProx's strategy sends it; FedProx's pull towards w_received
+    received = {name: p.detach().clone() for name, p in model.named_parameters()}
+    correction = proximal_and_offset(mu, received) if mu else None
     result = local_train(model, x, y, lr=float(config["lr"]), epochs=int(config["local-epochs"]),
-                         batch_size=int(config["batch-size"]), loss="cross_entropy", seed=seed)  # fmt: skip
+                         batch_size=int(config["batch-size"]), loss="cross_entropy", seed=seed,
+                         correction=correction)  # fmt: skip
     metrics = MetricRecord({"num-examples": len(x), "train-loss": float(result.loss)})
     content = RecordDict({"arrays": ArrayRecord(model.state_dict()), "metrics": metrics})
     return Message(content=content, reply_to=msg)
