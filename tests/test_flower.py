@@ -17,6 +17,7 @@ import uuid
 
 import numpy as np
 import pytest
+import torch
 from conftest import ROOT
 
 from fedlearn_edu.frameworks import deploy, flower
@@ -32,7 +33,7 @@ def deployment():
 
 
 @pytest.mark.timeout(400)  # each: one run of 2 rounds on the shared deployment
-@pytest.mark.parametrize("algorithm", ["fedavg", "median", "krum", "fedprox", "fedavgm", "fedadam"])
+@pytest.mark.parametrize("algorithm", ["fedavg", "median", "fedprox", "fedavgm", "fedadam"])
 def test_flower_equals_the_kit(deployment, algorithm):
     run = deployment.run(dict(RUN, algorithm=algorithm), timeout=300)
     assert [r["replies"] for r in run.rounds[1:]] == [3, 3]
@@ -53,7 +54,27 @@ def test_flower_is_the_pinned_version():
 def test_multi_krum_conventions_differ_and_the_others_agree():
     pairs = flower.ALGORITHMS
     assert pairs["multi-krum"].note.startswith("different")
-    assert all(p.note.startswith("the same") for k, p in pairs.items() if k != "multi-krum")
+    assert pairs["krum"].note.startswith("the same except on ties")
+    assert all(p.note.startswith("the same:") for k, p in pairs.items() if k not in ("multi-krum", "krum"))
+
+
+def test_krum_with_three_clients_always_ties():
+    # Why Krum is not in the cross-process list: with K = 3 (f = 0) each score is the distance to the one
+    # nearest other client, so the mutually nearest pair scores the same, and the winner depends on the
+    # order of the replies (Flower: arrival; the kit: client id). Measured: 0.07 apart after 2 rounds.
+    from fedlearn_edu.aggregate import krum_scores
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scores = np.sort(krum_scores([rng.normal(size=5) for _ in range(3)], n_byzantine=0))
+        assert scores[0] == scores[1]
+    # With five clients (lesson 09's in-process comparison) there is no tie, and Flower's Krum is the kit's.
+    from flwr.serverapp import strategy as fl
+
+    models = [{"w": torch.tensor(rng.normal(size=4), dtype=torch.float32)} for _ in range(5)]
+    theirs = flower.flower_aggregate(fl.Krum(num_malicious_nodes=1), models, [10, 20, 30, 40, 50])
+    ours = flower.kit_algorithm("krum", n_byzantine=1).rule(models)
+    assert torch.allclose(theirs["w"], torch.as_tensor(ours["w"]))
 
 
 @pytest.mark.timeout(300)

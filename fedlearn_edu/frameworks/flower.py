@@ -104,9 +104,14 @@ ALGORITHMS: dict[str, Pair] = {
     "trimmed-mean": Pair(
         "FedTrimmedAvg(beta)",
         "TrimmedMean(n_trim)",
-        "the same once beta is a fraction: Flower drops int(beta * K) values at each end",
+        "the same: Flower's beta is a fraction, it drops int(beta * K) values at each end",
     ),
-    "krum": Pair("Krum", "Krum(f)", "the same: the client whose K - f - 2 nearest others are closest"),
+    "krum": Pair(
+        "Krum",
+        "Krum(f)",
+        "the same except on ties: with K = 3 the two mutually nearest clients always tie; Flower keeps "
+        "the first to reply, the kit the lower client id",
+    ),
     "fedprox": Pair(
         "FedProx(proximal_mu)",
         "FedProx(mu)",
@@ -121,7 +126,7 @@ ALGORITHMS: dict[str, Pair] = {
     "fedadam": Pair(
         "FedAdam(eta=0.01)",
         "FedAdam(0.01, bias_correction=True)",
-        "the same once the kit applies Flower's bias correction (Reddi et al. 2021 have none)",
+        "the same: with the kit's bias_correction=True, Flower's factor (Reddi et al. 2021 have none)",
     ),
     "multi-krum": Pair(
         "MultiKrum",
