@@ -254,13 +254,18 @@ def flower_aggregate(
     for key in ("run_id", "node_id", "task_id"):  # Message() needs a task identity; outside a run any will do
         if getattr(TaskIdentity, f"_{key}") is None:
             setattr(TaskIdentity, key, 0)
+    from flwr.app import Array
+
+    def record(
+        model: Mapping[str, torch.Tensor],
+    ) -> ArrayRecord:  # explicit copies: nothing shared with torch
+        return ArrayRecord({name: Array(np.array(torch.as_tensor(v).detach().cpu().numpy(), copy=True))
+                            for name, v in model.items()})  # fmt: skip
+
     replies = []
     for k, (model, n) in enumerate(zip(models, num_examples, strict=True)):
-        sent = Message(content=RecordDict({"arrays": ArrayRecord(dict(model))}), dst_node_id=k + 1,
-                       message_type="train")  # fmt: skip
-        content = RecordDict(
-            {"arrays": ArrayRecord(dict(model)), "metrics": MetricRecord({"num-examples": int(n)})}
-        )
+        sent = Message(content=RecordDict({"arrays": record(model)}), dst_node_id=k + 1, message_type="train")
+        content = RecordDict({"arrays": record(model), "metrics": MetricRecord({"num-examples": int(n)})})
         replies.append(Message(content=content, reply_to=sent))
     logger = logging.getLogger("flwr")
     level = logger.level
