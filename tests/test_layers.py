@@ -14,7 +14,7 @@ LAYERS = {
     "_compare": 0, "_models": 0, "_validation": 0, "aggregate": 0, "data": 0, "commlog": 0, "envcheck": 0,
     "training": 1, "workers": 1, "two_workers": 1,
     "algorithms": 2, "simulation": 2, "privacy": 2,
-    "attacks": 3,
+    "attacks": 3, "frameworks": 3,
     "plots": 4,
     "widgets": 5,
     "checker": 0, "questions": 6,
