@@ -12,6 +12,9 @@
                                --seed 0; --help for more)
     python kit.py setup        only set up the environment
 
+exercises, execute, slides and site run the course-building modules in authoring/ (python -m
+authoring.<name>, from this folder); they are not part of the fedlearn_edu package a lesson imports.
+
 Runs with any Python 3.11 and the standard library alone, on Windows, macOS and Linux.
 The environment lives in `.venv/` next to this file; a second run reuses it (it is only
 rebuilt when requirements.txt, constraints.txt or pyproject.toml change).
@@ -110,7 +113,7 @@ def cmd_test(py: Path, extra: list[str]) -> int:
     steps = [
         ("lint (ruff check)", ["-m", "ruff", "check", "."]),
         ("formatting (ruff format --check)", ["-m", "ruff", "format", "--check", "."]),
-        ("exercises/ is what solutions/ generates", ["-m", "fedlearn_edu.tools.exercises", "--check"]),
+        ("exercises/ is what solutions/ generates", ["-m", "authoring.exercises", "--check"]),
         ("pytest: package, doctests, notebooks (nbval), exercises", ["-m", "pytest", *extra]),
     ]
     for title, args in steps:
@@ -143,10 +146,10 @@ def main(argv: list[str]) -> int:
     commands = {
         "lab": cmd_lab,
         "test": cmd_test,
-        "exercises": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.exercises", *extra]),
-        "execute": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.execute", *extra], env=KERNEL_ENV),
-        "slides": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.slides", *extra]),
-        "site": lambda py, extra: in_env(py, ["-m", "fedlearn_edu.tools.site", *extra]),
+        "exercises": lambda py, extra: in_env(py, ["-m", "authoring.exercises", *extra]),
+        "execute": lambda py, extra: in_env(py, ["-m", "authoring.execute", *extra], env=KERNEL_ENV),
+        "slides": lambda py, extra: in_env(py, ["-m", "authoring.slides", *extra]),
+        "site": lambda py, extra: in_env(py, ["-m", "authoring.site", *extra]),
         "flower": cmd_flower,
         "setup": lambda py, extra: 0,
     }

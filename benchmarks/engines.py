@@ -13,7 +13,8 @@ same configuration (their settings are in ``ALGORITHMS`` below; Flower runs FedA
 summary then says how each compares with FedAvg's seconds per round on the same engine.
 
 Printed per engine and K: final test accuracy, max |Δweight| against the reference engine,
-median seconds per round after the first, the first round, the whole process (imports, data,
+median seconds per round after the first, CPU seconds per round (the run's process time divided by
+R; on a busy machine it varies far less than wall-clock time; not measured for Flower), the first round, the whole process (imports, data,
 start-up and teardown included) and its peak memory (all its processes together). Each number is
 the median over ``--repeats`` runs. Flower (``flwr run`` on a SuperLink and one SuperNode process per
 client, ``flower_app.py``) is in the classroom environment since lesson 09; without it the script says
@@ -83,6 +84,7 @@ def child(engine: str, n_clients: int, rounds: int, out: str, algorithm: str = "
     digits = load_digits(seed=0)
     parts = iid_partition(digits.y_train, n_clients, seed=0)
     model = mlp((64, 32, 10), seed=0)
+    cpu = time.process_time()
     if algorithm == "fedavg":
         history = run_fedavg(digits, parts, model, rounds=rounds, engine=engine, progress=False, **SETTINGS)
     else:
@@ -92,7 +94,13 @@ def child(engine: str, n_clients: int, rounds: int, out: str, algorithm: str = "
         )
     np.savez(out, **{k: v.numpy() for k, v in history.final_state.items()})
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    result = {"round_seconds": history.seconds, "accuracy": history.final_accuracy, "peak_mb": peak}
+    cpu = (time.process_time() - cpu) / rounds  # CPU time per round: less sensitive to a busy machine
+    result = {
+        "round_seconds": history.seconds,
+        "accuracy": history.final_accuracy,
+        "peak_mb": peak,
+        "cpu": cpu,
+    }
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -227,13 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"algorithm {name}: {_algorithm(name)!r}")
     print()
     header = (
-        f"{'K':>5}  {'engine':<9}  {'algorithm':<18}  {'accuracy':>8}  {'max|Δw|':>8}  {'s/round':>8}  {'1st round':>9}  "
+        f"{'K':>5}  {'engine':<9}  {'algorithm':<18}  {'accuracy':>8}  {'max|Δw|':>8}  {'s/round':>8}  {'cpu/round':>9}  {'1st round':>9}  "
         f"{'whole s':>8}  {'peak MB':>8}"
     )
     print(header)
     print("-" * len(header))
     tmp = Path(tempfile.mkdtemp(prefix="fedlearn-bench-"))
     per_round: dict[tuple[int, str, str], float] = {}
+    cpu_round: dict[tuple[int, str, str], float | None] = {}
     try:
         for k in args.clients:
             for algorithm in args.algorithm:
@@ -261,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                     if engine == "reference":
                         reference = runs[0][1]
                     per_round[(k, engine, algorithm)] = row["s_round"]
+                    cpu_round[(k, engine, algorithm)] = row["cpu"]
                     print(_format(row), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -275,8 +285,13 @@ def main(argv: list[str] | None = None) -> int:
             for algorithm in args.algorithm:
                 mine = per_round.get((k, engine, algorithm))
                 if base and mine and algorithm != "fedavg":
+                    cpu_base, cpu_mine = (
+                        cpu_round.get((k, engine, "fedavg")),
+                        cpu_round.get((k, engine, algorithm)),
+                    )
+                    cpu = f" ({cpu_mine / cpu_base:.2f}x its CPU time)" if cpu_base and cpu_mine else ""
                     print(
-                        f"K={k}, {engine} engine: {algorithm} takes {mine / base:.2f}x FedAvg's time per round"
+                        f"K={k}, {engine} engine: {algorithm} takes {mine / base:.2f}x FedAvg's time per round{cpu}"
                     )
     return 0
 
@@ -302,6 +317,7 @@ def _row(k: int, engine: str, runs: list, reference: str | None, algorithm: str 
         "accuracy": med([r["accuracy"] for r, _ in runs]),
         "delta": delta,
         "s_round": med([med(r["round_seconds"][1:]) for r, _ in runs]),
+        "cpu": med([r["cpu"] for r, _ in runs]) if all("cpu" in r for r, _ in runs) else None,
         "first": med([r["round_seconds"][0] for r, _ in runs]),
         "whole": med([r["whole"] for r, _ in runs]),
         "peak": med([r["peak_mb"] for r, _ in runs]),
@@ -310,8 +326,9 @@ def _row(k: int, engine: str, runs: list, reference: str | None, algorithm: str 
 
 def _format(row: dict) -> str:
     delta = "n/a" if row["delta"] is None else f"{row['delta']:.1e}"
+    cpu = "n/a" if row["cpu"] is None else f"{row['cpu']:.4f}"
     return (
-        f"{row['k']:>5}  {row['engine']:<9}  {row['algorithm']:<18}  {row['accuracy']:>8.4f}  {delta:>8}  {row['s_round']:>8.4f}  "
+        f"{row['k']:>5}  {row['engine']:<9}  {row['algorithm']:<18}  {row['accuracy']:>8.4f}  {delta:>8}  {row['s_round']:>8.4f}  {cpu:>9}  "
         f"{row['first']:>9.4f}  {row['whole']:>8.2f}  {row['peak']:>8.0f}"
     )
 

@@ -22,7 +22,9 @@ bottom layer up (a module only imports from the layers above it in this list):
 - ``checker``      -- the exercise checker behind ``q1.check()``, ``q1.hint()``, ``q1.solution()``
 - ``questions``    -- the exercises of each lesson, one module per lesson
 - ``envcheck``     -- "is my environment complete?" for lesson 00
-- ``tools``        -- instructor commands: generate exercises, re-execute notebooks, slides, site
+
+The instructor commands (exercise generator, notebook execution, slides, site) are not part of the
+package: they live in ``authoring/`` at the repository root and are run through ``kit.py``.
 
 Importing the package imports nothing heavy: ``import fedlearn_edu.aggregate`` needs numpy only.
 

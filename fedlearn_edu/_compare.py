@@ -4,16 +4,28 @@
 short sentence saying where they differ -- the sentence a student reads in a check's feedback.
 Numbers, nested lists, tuples, numpy arrays, torch tensors and dicts of those are understood;
 torch is never imported here.
+
+What a comparison needs from numpy is bound once, at import: a student who replaces
+``numpy.allclose`` (or ``numpy.isclose``, ``numpy.all``, ...) in their notebook does not change how
+answers are compared here. (The checker also restores such replacements while it checks; see
+``checker``.)
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 import sys
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
+# Bound at import, so that a notebook's `np.allclose = lambda *a, **k: True` cannot reach them.
+# Ufuncs and ndarray methods are C objects: they cannot be replaced, only the names pointing at them.
+_asarray, _ndarray, _bool, _float64 = np.asarray, np.ndarray, np.bool_, np.float64
+_absolute, _isfinite, _less_equal, _equal = np.absolute, np.isfinite, np.less_equal, np.equal
+_argwhere, _errstate = np.argwhere, np.errstate
 
 
 def _is_tensor(value: Any) -> bool:
@@ -25,18 +37,28 @@ def _to_array(value: Any) -> np.ndarray | None:
     """A float array for numeric values (numbers, lists, arrays, tensors), else ``None``."""
     if _is_tensor(value):
         return value.detach().cpu().double().numpy()
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, (bool, _bool)):
         return None
-    if isinstance(value, (numbers.Real, np.ndarray, list, tuple)):
+    if isinstance(value, (numbers.Real, _ndarray, list, tuple)):
         try:
-            array = np.asarray(value, dtype=np.float64)
+            array = _asarray(value, dtype=_float64)
         except (TypeError, ValueError):
             return None
         return array
     return None
 
 
+def _close(have: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Element-wise ``numpy.isclose`` (|have - want| <= atol + rtol |want|), built from bound ufuncs."""
+    with _errstate(invalid="ignore", over="ignore"):
+        near = _less_equal(_absolute(have - want), atol + rtol * _absolute(want))
+    return (near & _isfinite(want)) | _equal(have, want)
+
+
 def _number(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits: 0.479, 1.27e-06, 2.0 (never 0.0 for a non-zero number)."""
+    if x == 0:
+        return "0.0"  # also for -0.0
     text = f"{x:.{digits}g}"
     return text if any(c in text for c in ".enN") else text + ".0"
 
@@ -48,7 +70,7 @@ def _nested(array: np.ndarray, digits: int) -> str:
 
 
 def brief(value: Any, digits: int = 4, max_items: int = 12) -> str:
-    """A short, stable description of a value for feedback messages.
+    """A short, stable description of a value for feedback messages; numbers to ``digits`` significant digits.
 
     >>> brief([0.20000000000000004, 0.3, 0.4])
     '[0.2, 0.3, 0.4]'
@@ -58,56 +80,76 @@ def brief(value: Any, digits: int = 4, max_items: int = 12) -> str:
     'integers of shape (100,): [0, 1, 2, 3, ...]'
     >>> brief([0.5] * 20)
     'nested list of shape (20,): [0.5, 0.5, 0.5, 0.5, ...]'
+    >>> brief(1.27e-6)
+    '1.27e-06'
     """
+    return _brief(value, digits, max_items, numbers_only=False)
+
+
+def brief_pair(expected: Any, got: Any, digits: int = 4, max_items: int = 12) -> tuple[str, str]:
+    """``brief`` of both values, with the fewest significant digits (at least ``digits``) that tell them apart.
+
+    Both are shown with the same number of digits, so a wrong answer never reads like the right one:
+
+    >>> brief_pair([0.2, 0.3, 0.4], [0.2, 0.3, 0.40001])
+    ('[0.2, 0.3, 0.4]', '[0.2, 0.3, 0.40001]')
+    >>> brief_pair(0.003, 9e-6)
+    ('0.003', '9e-06')
+    """
+    for more in range(digits, 18):  # 17 significant digits tell any two different floats apart
+        if _brief(expected, more, max_items, numbers_only=True) != _brief(
+            got, more, max_items, numbers_only=True
+        ):
+            return _brief(expected, more, max_items, False), _brief(got, more, max_items, False)
+    return _brief(expected, digits, max_items, False), _brief(got, digits, max_items, False)
+
+
+def _brief(value: Any, digits: int, max_items: int, numbers_only: bool) -> str:
+    """``brief``; with ``numbers_only`` every number is shown as a float in a bare list (for comparing digits)."""
+    again = functools.partial(_brief, digits=digits, max_items=max_items, numbers_only=numbers_only)
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{k!r}: {brief(v, digits, max_items)}" for k, v in list(value.items())[:max_items])
+        inner = ", ".join(f"{k!r}: {again(v)}" for k, v in list(value.items())[:max_items])
         more = ", ..." if len(value) > max_items else ""
         return "{" + inner + more + "}"
-    if value is None or isinstance(value, (str, bool, np.bool_)):
+    if value is None or isinstance(value, (str, bool, _bool)):
         return repr(value)
     if isinstance(value, (set, frozenset)):
         return "{" + ", ".join(sorted(repr(v) for v in value)) + "}"
     array = _to_array(value)
     if array is None:
         if isinstance(value, (list, tuple)) and len(value) <= max_items:
-            inner = ", ".join(brief(v, digits, max_items) for v in value)
+            inner = ", ".join(again(v) for v in value)
             return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
         text = repr(value)
         return text if len(text) <= 80 else text[:77] + "..."
-    if not _is_tensor(value) and np.asarray(value).dtype.kind in "iu":  # whole numbers stay whole: 3, not 3.0
-        ints = np.asarray(value)
+    tensor, ndarray = _is_tensor(value), isinstance(value, _ndarray)
+    if not numbers_only and not tensor and _asarray(value).dtype.kind in "iu":  # whole numbers stay whole: 3
+        ints = _asarray(value)
         start = ", ".join(str(v) for v in ints.ravel()[:4].tolist())
         text = (
             str(ints.tolist())
             if ints.size <= max_items
             else f"integers of shape {ints.shape}: [{start}, ...]"
         )
-        return f"array({text})" if isinstance(value, np.ndarray) else text
-    rounded = np.round(array, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-    wrap = "tensor({})" if _is_tensor(value) else ("array({})" if isinstance(value, np.ndarray) else "{}")
-    if array.ndim == 0:
-        return (
-            _number(float(rounded), digits)
-            if not wrap.startswith(("t", "a"))
-            else wrap.format(_number(float(rounded), digits))
-        )
+        return f"array({text})" if ndarray else text
+    wrap = "{}" if numbers_only else ("tensor({})" if tensor else ("array({})" if ndarray else "{}"))
     if array.size <= max_items:
-        return wrap.format(_nested(rounded, digits))
-    kind = "tensor" if _is_tensor(value) else ("array" if isinstance(value, np.ndarray) else "nested list")
-    start = ", ".join(_number(float(x), digits) for x in rounded.ravel()[:4])
+        return wrap.format(_nested(array, digits))
+    kind = "numbers" if numbers_only else ("tensor" if tensor else ("array" if ndarray else "nested list"))
+    start = ", ".join(_number(float(x), digits) for x in array.ravel()[:4])
     return f"{kind} of shape {tuple(array.shape)}: [{start}, ...]"
 
 
 def _kind(value: Any) -> str:
     if _is_tensor(value):
         return "a torch tensor"
-    if isinstance(value, np.ndarray):
+    if isinstance(value, _ndarray):
         return "a numpy array"
     if isinstance(value, Mapping):
         return "a dict"
     if isinstance(value, (list, tuple)):
         return "a list"
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, (bool, _bool)):
         return "True/False"
     if isinstance(value, numbers.Real):
         return "a number"
@@ -123,7 +165,18 @@ def difference(
     True
     >>> difference([0.6, 0.9], [0.2, 0.3])
     'expected [0.2, 0.3] but got [0.6, 0.9]'
+    >>> difference([0.2, 0.30001], [0.2, 0.3])
+    'expected [0.2, 0.3] but got [0.2, 0.30001]'
     """
+    return _difference(got, expected, rtol, atol, where)
+
+
+def _differ(expected: Any, got: Any, at: str) -> str:
+    shown_expected, shown_got = brief_pair(expected, got)
+    return f"expected {shown_expected}{at} but got {shown_got}"
+
+
+def _difference(got: Any, expected: Any, rtol: float, atol: float, where: str = "") -> str | None:
     at = f" for {where}" if where else ""
     if isinstance(expected, Mapping):
         if not isinstance(got, Mapping):
@@ -135,29 +188,27 @@ def difference(
         if extra:
             return f"there is an unexpected key {extra[0]!r}{at}"
         for key in expected:
-            diff = difference(got[key], expected[key], rtol, atol, where=f"key {key!r}")
+            diff = _difference(got[key], expected[key], rtol, atol, where=f"key {key!r}")
             if diff:
                 return diff
         return None
-    if isinstance(expected, (str, bool, np.bool_)) or expected is None:
-        return None if got == expected else f"expected {brief(expected)}{at} but got {brief(got)}"
+    if isinstance(expected, (str, bool, _bool)) or expected is None:
+        return None if got == expected else _differ(expected, got, at)
     if isinstance(expected, (list, tuple)) and _to_array(expected) is None:
         if not isinstance(got, (list, tuple)) or len(got) != len(expected):
             return f"expected a list of {len(expected)}{at} but got {brief(got)}"
         for i, (g, e) in enumerate(zip(got, expected)):
-            diff = difference(g, e, rtol, atol, where=f"item {i}" + (f" of {where}" if where else ""))
+            diff = _difference(g, e, rtol, atol, where=f"item {i}" + (f" of {where}" if where else ""))
             if diff:
                 return diff
         return None
     if isinstance(expected, (set, frozenset)):
         if not isinstance(got, (set, frozenset, list, tuple)):
             return f"expected a set of choices{at} but got {brief(got)}"
-        return (
-            None if set(got) == set(expected) else f"expected {brief(expected)}{at} but got {brief(set(got))}"
-        )
+        return None if set(got) == set(expected) else _differ(expected, set(got), at)
     want = _to_array(expected)
     if want is None:
-        return None if got == expected else f"expected {brief(expected)}{at} but got {brief(got)}"
+        return None if got == expected else _differ(expected, got, at)
     if got is None:
         return f"expected {brief(expected)}{at} but got None"
     have = _to_array(got)
@@ -165,8 +216,14 @@ def difference(
         return f"expected {_kind(expected)}{at} but got {_kind(got)}: {brief(got)}"
     if have.shape != want.shape:
         return f"expected shape {want.shape}{at} but got shape {have.shape} ({brief(got)})"
-    if not np.all(np.isfinite(have)):
+    if not _isfinite(have).all():
         return f"got non-finite values (NaN or inf){at}: {brief(got)}"
-    if not np.allclose(have, want, rtol=rtol, atol=atol):
-        return f"expected {brief(expected)}{at} but got {brief(got)}"
-    return None
+    close = _close(have, want, rtol, atol)
+    if close.all():
+        return None
+    text = _differ(expected, got, at)
+    if want.size > 12:  # brief() shows only the first few numbers: say where they differ
+        index = tuple(int(i) for i in _argwhere(~close)[0])
+        first, second = brief_pair(float(want[index]), float(have[index]))
+        text += f"; the first difference is at index {list(index)}: expected {first}, got {second}"
+    return text

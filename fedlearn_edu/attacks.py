@@ -280,10 +280,13 @@ def run_attack(
     target: int = 0,
     seed: int = 0,
     C: float = 1.0,
+    assumed_f: int | None = None,
 ) -> AttackResult:
     """FedAvg with ``fraction`` of the clients attacking; one rule. ``C``: the fraction of clients
     per round (default 1: every client, every round); the attackers are chosen by id. With C < 1
     the rules are set up for the m clients of a round and the attackers expected among them.
+    ``assumed_f``: how many attackers a round the server's rules expect (default: the true number,
+    at least 1) -- a real server must guess it.
 
     ``attack``: ``"none"``, ``"label_flip"``, ``"sign_flip"`` (update times ``-scale``) or
     ``"backdoor"`` (half of each attacker's images carry the trigger, labelled ``target``).
@@ -298,6 +301,8 @@ def run_attack(
     C = check_real(C, "C (the fraction of clients per round)", low=0, high=1, include_low=False)
     per_round = clients_per_round(len(partitions), C)  # the rules see this many clients a round
     expected = math.ceil(len(attackers) * per_round / len(partitions))  # attackers in a round, on average
+    if assumed_f is not None:
+        expected = check_count(assumed_f, "assumed_f (attackers the server expects)", minimum=1)
     rules = defences(per_round, expected, max_norm)  # with C = 1: every client and every attacker
     if aggregator not in rules:
         raise ValueError(f"aggregator must be one of {', '.join(rules)}; got {aggregator!r}")

@@ -5,7 +5,9 @@ Two data sets, both offline:
 - :func:`load_digits` -- the 8x8 handwritten digits that scikit-learn ships (1797 images, 10 classes),
   split into train and test with a fixed seed and standardised with the *train* part's statistics
   only (the test set must not leak into training, not even through its mean);
-- :func:`bob_alice` -- the source article's toy data: two workers, two samples each.
+- :func:`bob_alice` -- the source article's toy data: two workers, two samples each;
+- :func:`synthetic` -- the FedProx paper's Synthetic(alpha, beta) federation (Li et al., MLSys 2020):
+  generated, so each client also holds its own test data (for per-client evaluation).
 
 And the partitioners, which decide which client holds which training example. Each returns one
 array of train-set indices per client; together they cover the train set exactly once
@@ -51,6 +53,7 @@ __all__ = [
     "quantity_skew_partition",
     "shard_partition",
     "split_clients",
+    "synthetic",
 ]
 
 
@@ -163,6 +166,79 @@ def bob_alice_federation() -> tuple[Dataset, list[np.ndarray]]:
     x = np.concatenate([x for x, _ in workers.values()])
     y = np.concatenate([y for _, y in workers.values()])
     return Dataset("bob & alice", x, y, x.copy(), y.copy()), [np.arange(0, 2), np.arange(2, 4)]
+
+
+def synthetic(
+    alpha: float,
+    beta: float,
+    n_clients: int = 30,
+    *,
+    max_size: int | None = None,
+    test_fraction: float = 0.2,
+    seed: SeedLike = 0,
+) -> tuple[Dataset, list[np.ndarray], list[np.ndarray]]:
+    """The FedProx paper's Synthetic(alpha, beta): ``(data, train_parts, test_parts)``.
+
+    Li et al. (MLSys 2020, Section 5.1), as its repository's ``generate_niid.py`` builds it: 60
+    features, 10 classes, ``n_clients`` devices of power-law sizes (``lognormal(4, 2) + 50``
+    examples). Device ``k`` labels its examples with its own logistic model,
+    ``y = argmax(softmax(W_k x + b_k))`` with ``W_k ~ N(u_k, 1)``, ``b_k ~ N(u_k, 1)``,
+    ``u_k ~ N(0, alpha)``; its inputs are ``x ~ N(v_k, Sigma)``, ``Sigma`` diagonal with
+    ``Sigma_jj = j^-1.2``, ``v_k ~ N(B_k, 1)``, ``B_k ~ N(0, beta)``. ``alpha`` says how much the
+    devices' models differ, ``beta`` how much their inputs do. (As in that code, the second argument
+    of N is used as a standard deviation.) Each device keeps the last ``test_fraction`` of its
+    examples as its own test data (our choice); the global test set is all of them.
+
+    ``max_size`` caps a device's size (the tail of lognormal(4, 2) reaches tens of thousands;
+    ``None``: no cap, as in the paper). Same seed, same federation -- but not the paper's draws
+    (its code uses NumPy's legacy global generator).
+
+    >>> data, train, test = synthetic(1, 1, seed=0)
+    >>> data
+    Dataset('synthetic(1, 1)': 4308 train and 1077 test examples, 60 features, 10 classes)
+    >>> len(train), [len(p) for p in train[:3]], [len(p) for p in test[:3]]
+    (30, [96, 73, 197], [24, 18, 49])
+    """
+    alpha = check_real(alpha, "alpha", low=0)
+    beta = check_real(beta, "beta", low=0)
+    n_clients = check_count(n_clients, "n_clients", minimum=1)
+    if max_size is not None:
+        max_size = check_count(max_size, "max_size", minimum=2)
+    test_fraction = check_fraction(test_fraction, "test_fraction", closed=False)
+    generator = rng(seed)
+    dim, n_classes = 60, 10
+    sizes = generator.lognormal(4, 2, n_clients).astype(np.int64) + 50
+    if max_size is not None:
+        sizes = np.minimum(sizes, max_size)
+    u = generator.normal(0, alpha, n_clients)  # how far each device's model is from the others'
+    b_shift = generator.normal(0, beta, n_clients)  # how far each device's inputs are
+    std = np.sqrt(np.arange(1, dim + 1, dtype=float) ** -1.2)
+    xs_train, ys_train, xs_test, ys_test = [], [], [], []
+    for k in range(n_clients):
+        mean_x = generator.normal(b_shift[k], 1, dim)
+        w = generator.normal(u[k], 1, (dim, n_classes))
+        b = generator.normal(u[k], 1, n_classes)
+        x = mean_x + std * generator.standard_normal((sizes[k], dim))
+        y = np.argmax(x @ w + b, axis=1)  # argmax of the softmax = argmax of the logits
+        n_train = int(np.round((1 - test_fraction) * sizes[k]))
+        xs_train.append(x[:n_train])
+        ys_train.append(y[:n_train])
+        xs_test.append(x[n_train:])
+        ys_test.append(y[n_train:])
+
+    def cuts(parts: list[np.ndarray]) -> list[np.ndarray]:
+        ends = np.cumsum([len(p) for p in parts])
+        return [np.arange(end - len(p), end) for p, end in zip(parts, ends, strict=True)]
+
+    data = Dataset(
+        f"synthetic({alpha:g}, {beta:g})",
+        np.concatenate(xs_train).astype(np.float32),
+        np.concatenate(ys_train).astype(np.int64),
+        np.concatenate(xs_test).astype(np.float32),
+        np.concatenate(ys_test).astype(np.int64),
+        n_classes,
+    )
+    return data, cuts(xs_train), cuts(xs_test)
 
 
 # --- partitions -------------------------------------------------------------------------------

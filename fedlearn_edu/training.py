@@ -36,6 +36,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from fedlearn_edu._validation import check_count, check_real
+
 __all__ = ["LOSSES", "TrainResult", "local_train", "minibatch_order", "proximal_and_offset"]
 
 
@@ -130,6 +132,13 @@ def local_train(
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {loss!r}")
+    lr = check_real(lr, "lr", low=0)
+    epochs = check_count(epochs, "epochs")
+    seed = check_count(seed, "seed")
+    if batch_size is not None:
+        batch_size = check_count(batch_size, "batch_size (or None for full batch)", minimum=1)
+    if max_steps is not None:
+        max_steps = check_count(max_steps, "max_steps (or None for no limit)")
     if loss == "cross_entropy" and (y.dtype.is_floating_point or y.ndim != 1):
         raise ValueError(
             f"{who}: loss='cross_entropy' needs y to be integer class labels of shape (n,), "

@@ -36,6 +36,8 @@ from fedlearn_edu.simulation import History, mlp, simulate
 from fedlearn_edu.simulation.history import client_stats
 from fedlearn_edu.simulation.models import evaluate
 
+pytestmark = pytest.mark.timeout(60)  # every test here; the longer ones say so themselves
+
 DIGITS = load_digits(seed=0)
 ENGINES = ("reference", "fast")
 
@@ -182,7 +184,7 @@ def test_scaffold_batched_hooks_equal_the_one_client_hooks():
     c = {k: torch.randn(v.shape, generator=gen) for k, v in x.items()}
     message = Message(x, TrainPlan(1, 4, 0.05), {"c": c})
     clients = [1, 4, 6]
-    states = {1: {}, 4: {"c": torch.randn(9, generator=gen)}, 6: {}}
+    states = {1: {}, 4: {"c": torch.randn(9, generator=gen).numpy()}, 6: {}}
     one = {k: dict(v) for k, v in states.items()}
     plans = Scaffold().local_plans(clients, dict.fromkeys(clients, message), states)
     for k in clients:
@@ -195,7 +197,7 @@ def test_scaffold_batched_hooks_equal_the_one_client_hooks():
     for i, k in enumerate(clients):
         alone = Scaffold().client_reply(k, message, ys[i], one[k])
         assert difference(batched[k].extras["delta_c"], alone.extras["delta_c"]) <= 1e-6
-        assert torch.allclose(states[k]["c"], one[k]["c"], atol=1e-6)
+        np.testing.assert_allclose(states[k]["c"], one[k]["c"], atol=1e-6)
     assert Scaffold.as_weights(states[4]["c"], x)["a"].shape == (3, 2)
 
 
@@ -329,6 +331,8 @@ def test_split_clients_holds_out_a_seeded_share_of_each_client():
     for p, t, h in zip(parts, train, held, strict=True):
         assert sorted([*t, *h]) == sorted(p.tolist()) and not set(t) & set(h)
         assert len(h) == min(round(0.25 * len(p)), max(len(p) - 1, 0)) and (len(t) >= 1 or len(p) == 0)
+    # a client of one example keeps it to train on, even when round(f * n) would take it
+    assert [h.tolist() for h in split_clients([[5], [1, 2]], 0.7, seed=0)[1]] == [[], [1]]
     again = split_clients(parts, 0.25, seed=1)[1]
     assert all(np.array_equal(a, b) for a, b in zip(held, again, strict=True))
     assert any(
@@ -385,3 +389,24 @@ def test_client_stats_by_hand():
                 client_test_loss=[np.array([1.0, 0.1]), np.array([2.0, np.nan])])  # fmt: skip
     assert h.client_stats()["mean"] == 0.2 and h.client_stats(2)["worst10"] == 0.5
     assert h.client_stats(2, "loss")["worst10"] == 1.0
+
+
+@pytest.mark.timeout(60)
+def test_scaffold_and_server_optimisers_keep_a_float64_model_in_float64_and_the_engines_agree():
+    parts = dirichlet_partition(DIGITS.y_train, 6, alpha=0.5, seed=0)
+    for algorithm in (Scaffold, FedAdam):
+        runs = [
+            simulate(
+                DIGITS,
+                parts,
+                algorithm(),
+                mlp((64, 16, 10), seed=1).double(),
+                rounds=3,
+                C=0.5,
+                seed=0,
+                engine=e,
+            )
+            for e in ENGINES
+        ]
+        assert runs[0].final_state["0.weight"].dtype == torch.float64
+        assert difference(runs[0].final_state, runs[1].final_state) <= 1e-9

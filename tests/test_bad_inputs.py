@@ -17,12 +17,19 @@ import pytest
 import torch
 
 from fedlearn_edu import aggregate as agg
-from fedlearn_edu import algorithms, attacks, data
+from fedlearn_edu import algorithms, attacks, data, drift
+from fedlearn_edu.applications import credit, horizontal, vertical
+from fedlearn_edu.applications import evaluate as ev
+from fedlearn_edu.applications import medical as med
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.frameworks import deploy, flower
+from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
-from fedlearn_edu.simulation import mlp, run_fedavg, simulate
+from fedlearn_edu.questions import quiz
+from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate
+from fedlearn_edu.training import local_train
 from fedlearn_edu.two_workers import article_model, train_two_workers
+from fedlearn_edu.widgets.drift import make_algorithm
 from fedlearn_edu.workers import VirtualWorker
 
 
@@ -164,9 +171,9 @@ CASES = [
     ("dp-step-noise-nan", lambda: dp.dp_fedavg_step(A, [B], 1.0, np.nan, 1, seed=0), ValueError, "noise_multiplier"),
     ("dp-step-noise-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, np.inf, 1, seed=0), ValueError, "noise_multiplier"),
     ("dp-step-expected-inf", lambda: dp.dp_fedavg_step(A, [B], 1.0, 1.0, np.inf, seed=0), ValueError, "expected_clients"),
-    ("run-dp-noise-nan", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=np.nan, delta=1e-5), ValueError, "noise_multiplier"),
-    ("run-dp-delta-0", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=0.0), ValueError, "delta"),
-    ("run-dp-rounds-float", lambda: dp.run_dp_fedavg(digits(), parts(), None, rounds=2.0, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=1e-5), TypeError, "rounds"),
+    ("run-dp-noise-nan", lambda: run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=np.nan, delta=1e-5), ValueError, "noise_multiplier"),
+    ("run-dp-delta-0", lambda: run_dp_fedavg(digits(), parts(), None, rounds=1, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=0.0), ValueError, "delta"),
+    ("run-dp-rounds-float", lambda: run_dp_fedavg(digits(), parts(), None, rounds=2.0, sample_rate=0.5, clip_norm=1.0, noise_multiplier=1.0, delta=1e-5), TypeError, "rounds"),
     # --- privacy: accountant -----------------------------------------------------------------------
     ("epsilon-noise-nan", lambda: accountant.epsilon(np.nan, 0.1, 10, 1e-5), ValueError, "noise_multiplier"),
     ("epsilon-rate-nan", lambda: accountant.epsilon(1.0, np.nan, 10, 1e-5), ValueError, "sample_rate"),
@@ -230,6 +237,13 @@ CASES = [
     ("worker-batch-size-0", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, epochs=1, batch_size=0), ValueError, "batch_size"),
     ("worker-seed-negative", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, epochs=1, batch_size=2, seed=-1), ValueError, "seed"),
     ("worker-xy-lengths", lambda: VirtualWorker("bob", np.zeros((4, 2)), np.zeros((3, 1))), ValueError, "shape"),
+    # --- the course quiz (lesson 00 pre-test, lesson 10 post-test) ---
+    ("quiz-report-stage", lambda: quiz.report({1: "b"}, "during"), ValueError, "stage"),
+    ("quiz-report-answers-list", lambda: quiz.report(["b", "b"], "pre"), TypeError, "answers"),
+    ("quiz-report-question-16", lambda: quiz.report({16: "a"}, "pre"), ValueError, "answers"),
+    ("quiz-report-question-name", lambda: quiz.report({"x1": "a"}, "pre"), ValueError, "'x1'"),
+    ("quiz-stage", lambda: quiz.Quiz("mid"), ValueError, "stage"),
+    ("quiz-parse-not-text", lambda: quiz.parse(["fedlearn-edu quiz v1 pre 1/1 q1+", 3]), TypeError, "lines"),
     # --- simulation and algorithms (engine helper) ---
     ("sim-seed-str", lambda: run_fedavg(digits(), parts(), rounds=1, seed="0"), TypeError, "seed"),
     ("sim-seed-float", lambda: run_fedavg(digits(), parts(), rounds=1, seed=1.5), TypeError, "seed"),
@@ -254,6 +268,11 @@ CASES = [
     ("two-workers-model-none", lambda: train_two_workers(None), TypeError, "model"),
     ("two-workers-steps-float", lambda: train_two_workers(article_model(0), local_steps=2.5), TypeError, "local_steps"),
     ("two-workers-lr-nan", lambda: train_two_workers(article_model(0), lr=np.nan), ValueError, "lr"),
+    ("train-lr-nan", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=np.nan, epochs=1), ValueError, "lr"),
+    ("train-epochs-float", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1.5), TypeError, "epochs"),
+    ("train-batch-size-0", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, batch_size=0), ValueError, "batch_size"),
+    ("train-max-steps-negative", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, max_steps=-1), ValueError, "max_steps"),
+    ("train-seed-str", lambda: local_train(torch.nn.Linear(2, 1), torch.zeros(4, 2), torch.zeros(4, 1), lr=0.1, epochs=1, batch_size=2, seed="0"), TypeError, "seed"),
     ("algo-fedavg-weighted-str", lambda: algorithms.FedAvg("yes"), TypeError, "weighted"),
     ("algo-trimmed-negative", lambda: algorithms.TrimmedMean(-1), ValueError, "n_trim"),
     ("algo-krum-float", lambda: algorithms.Krum(1.5), TypeError, "n_byzantine"),
@@ -278,6 +297,110 @@ CASES = [
     ("flower-settings-rounds-0", lambda: flower.settings({"num-server-rounds": 0}), ValueError, "num-server-rounds"),
     ("flower-settings-seed-float", lambda: flower.settings({"seed": 0.5}), TypeError, "seed"),
     ("flower-aggregate-lengths", lambda: flower.flower_aggregate(flower.fl.FedAvg(), [{"w": torch.ones(1)}], [1, 2]), ValueError, "num_examples"),
+    # --- lesson 08 finance: credit data, risk metrics, vertical FL ---------------------------------
+    ("credit-scale-0", lambda: credit.make_banks(scale=0), ValueError, "scale"),
+    ("credit-scale-str", lambda: credit.make_banks(scale="1"), TypeError, "scale"),
+    ("credit-profiles-one", lambda: credit.make_banks(credit.BANKS[0]), TypeError, "profiles"),
+    ("credit-profiles-dict", lambda: credit.make_banks([{"name": "x"}]), TypeError, "profiles[0]"),
+    ("credit-seed-negative", lambda: credit.make_banks(seed=-1), ValueError, "seed"),
+    ("credit-draw-n-0", lambda: credit.draw_customers(credit.BANKS[0], 0), ValueError, "n must"),
+    ("credit-design-4-columns", lambda: credit.design(np.ones((3, 4))), ValueError, "shape"),
+    ("credit-design-income-0", lambda: credit.design([[40, 0, 0.3, 5, 0]]), ValueError, "income"),
+    ("credit-design-nan", lambda: credit.design([[np.nan, 30, 0.3, 5, 0]]), ValueError, "nan"),
+    ("credit-split-fraction-1", lambda: credit.train_test_split(credit.make_banks(scale=0.1)[0], test_fraction=1.0), ValueError, "test_fraction"),
+    ("credit-split-array", lambda: credit.train_test_split(np.ones((3, 5))), TypeError, "bank"),
+    ("credit-fit-labels-2", lambda: credit.fit_logistic(np.ones((3, 2)), [0, 1, 2]), ValueError, "0/1"),
+    ("credit-fit-l2-negative", lambda: credit.fit_logistic(np.ones((2, 2)), [0, 1], l2=-1), ValueError, "l2"),
+    ("metric-auc-one-class", lambda: ev.auc([1, 1, 1], [0.2, 0.5, 0.9]), ValueError, "both classes"),
+    ("metric-auc-lengths", lambda: ev.auc([0, 1], [0.2, 0.5, 0.9]), ValueError, "same length"),
+    ("metric-auc-labels-2", lambda: ev.auc([0, 2], [0.2, 0.5]), ValueError, "0/1"),
+    ("metric-auc-str-scores", lambda: ev.auc([0, 1], ["a", "b"]), TypeError, "scores"),
+    ("metric-ap-no-positive", lambda: ev.average_precision([0, 0], [0.2, 0.5]), ValueError, "positive"),
+    ("metric-brier-above-1", lambda: ev.brier_score([0, 1], [0.2, 1.5]), ValueError, "probabilities"),
+    ("metric-ece-n-bins-0", lambda: ev.expected_calibration_error([0, 1], [0.2, 0.5], n_bins=0), ValueError, "n_bins"),
+    ("metric-scores-nan", lambda: ev.auc([0, 1], [0.2, np.nan]), ValueError, "nan"),
+    ("vfl-hash-salt-str", lambda: vertical.hash_ids([1, 2], "salt"), TypeError, "salt"),
+    ("vfl-hash-repeated-id", lambda: vertical.hash_ids([1, 1], b"s"), ValueError, "repeat"),
+    ("vfl-hash-float-ids", lambda: vertical.hash_ids([1.5, 2.0], b"s"), TypeError, "ids"),
+    ("vfl-attack-id-space-0", lambda: vertical.dictionary_attack([], salt=b"s", id_space=0), ValueError, "id_space"),
+    ("vfl-member-negative", lambda: vertical.is_customer(-1, [], salt=b"s"), ValueError, "person_id"),
+    ("vfl-make-shared-too-many", lambda: vertical.make_bank_and_retailer(10, 20, 11), ValueError, "n_shared"),
+    ("vfl-make-id-space-small", lambda: vertical.make_bank_and_retailer(10, 20, 5, id_space=10), ValueError, "id_space"),
+    ("vfl-train-misaligned", lambda: vertical.train_vertical(np.ones((3, 1)), [0, 1, 0], np.ones((2, 1))), ValueError, "align"),
+    ("vfl-train-lr-0", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 1], np.ones((2, 1)), lr=0), ValueError, "lr"),
+    ("vfl-train-steps-float", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 1], np.ones((2, 1)), steps=1.5), TypeError, "steps"),
+    ("vfl-train-labels-2", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 2], np.ones((2, 1))), ValueError, "0/1"),
+    ("vfl-train-nan", lambda: vertical.train_vertical(np.ones((2, 1)), [0, 1], np.full((2, 1), np.nan)), ValueError, "X_retailer"),
+    ("vfl-retail-3-columns", lambda: vertical.retail_design(np.ones((2, 3))), ValueError, "shape"),
+    ("horiz-federation-one-bank", lambda: horizontal.federation(credit.make_banks(scale=0.1)[0], []), TypeError, "train_banks"),
+    ("horiz-federation-lengths", lambda: horizontal.federation(credit.make_banks(scale=0.1), credit.make_banks(scale=0.1)[:2]), ValueError, "same banks"),
+    ("horiz-state-list", lambda: horizontal.logistic_from_state([np.zeros((2, 6))]), TypeError, "state"),
+    ("horiz-state-two-layers", lambda: horizontal.logistic_from_state({"0.weight": np.zeros((3, 6)), "0.bias": np.zeros(3), "2.weight": np.zeros((2, 3)), "2.bias": np.zeros(2)}), ValueError, "one linear layer"),
+    ("horiz-state-three-classes", lambda: horizontal.logistic_from_state({"weight": np.zeros((3, 6)), "bias": np.zeros(3)}), ValueError, "two-class"),
+    ("horiz-alone-empty", lambda: horizontal.pooled_and_alone([]), TypeError, "train_banks"),
+    ("horiz-scores-models-list", lambda: horizontal.per_bank_scores([(0.0, np.zeros(6))], credit.make_banks(scale=0.1)), TypeError, "models"),
+    ("horiz-scores-models-count", lambda: horizontal.per_bank_scores({"alone": [(0.0, np.zeros(6))]}, credit.make_banks(scale=0.1)), ValueError, "alone"),
+    ("metric-bootstrap-not-callable", lambda: ev.bootstrap_ci("auc", [0, 1], [0.2, 0.5]), TypeError, "metric"),
+    ("metric-bootstrap-level-1", lambda: ev.bootstrap_ci(ev.auc, [0, 1], [0.2, 0.5], level=1.0), ValueError, "level"),
+    ("metric-bootstrap-n-boot-0", lambda: ev.bootstrap_ci(ev.auc, [0, 1], [0.2, 0.5], n_boot=0), ValueError, "n_boot"),
+    ("metric-bootstrap-one-class", lambda: ev.bootstrap_ci(ev.auc, [0, 0], [0.2, 0.5]), ValueError, "both classes"),
+    ("vfl-dh-psi-repeated-id", lambda: vertical.dh_psi([1, 1], [1], seed=0), ValueError, "ids_a"),
+    ("vfl-dh-psi-seed-str", lambda: vertical.dh_psi([1], [1], seed="0"), TypeError, "seed"),
+    ("vfl-reconstruct-one-step", lambda: vertical.reconstruct_partner_columns([np.zeros(3)], [np.zeros(3)], lr=0.5), ValueError, "at least 2"),
+    ("vfl-reconstruct-lr-0", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.zeros(3)] * 2, lr=0), ValueError, "lr"),
+    ("vfl-reconstruct-no-change", lambda: vertical.reconstruct_partner_columns([np.zeros(3)] * 2, [np.ones(3)] * 2, lr=0.5), ValueError, "never changed"),
+    ("credit-logit-shift-str", lambda: credit.make_banks([credit.BankProfile("x", 10, 40, 30, 0.3, 0.4, logit_shift="1")]), TypeError, "logit_shift"),
+    ("horiz-local-intercept-array", lambda: horizontal.local_intercept((0.0, np.zeros(6)), np.ones((3, 5))), TypeError, "bank"),
+    ("horiz-local-intercept-one-class", lambda: horizontal.local_intercept((0.0, np.zeros(6)), credit.Bank("b", np.ones((2, 5)), np.zeros(2, int), np.zeros(2), np.arange(2))), ValueError, "both"),
+    ("horiz-probabilities-models-list", lambda: horizontal.probabilities([(0.0, np.zeros(6))], credit.make_banks(scale=0.1)), TypeError, "models"),
+    ("horiz-probabilities-banks-array", lambda: horizontal.probabilities({"m": (0.0, np.zeros(6))}, np.ones((3, 5))), TypeError, "banks"),
+    # --- lesson 08 hospitals (applications.medical) and per-site evaluation ---------------------------
+    ("med-split-sites-one", lambda: med.split_hospitals(*med.load_breast_cancer(), med.HOSPITALS[0]), TypeError, "sites"),
+    ("med-split-sites-dict", lambda: med.split_hospitals(*med.load_breast_cancer(), [{"name": "x"}]), TypeError, "sites[0]"),
+    ("med-split-too-many", lambda: med.split_hospitals(*med.load_breast_cancer(), [med.SiteProfile("big", 500, 0.6)]), ValueError, "malignant"),
+    ("med-split-n-1", lambda: med.split_hospitals(*med.load_breast_cancer(), [med.SiteProfile("tiny", 1, 0.5)]), ValueError, "n"),
+    ("med-split-share-above-1", lambda: med.split_hospitals(*med.load_breast_cancer(), [med.SiteProfile("x", 10, 1.5)]), ValueError, "malignant"),
+    ("med-split-scale-0", lambda: med.split_hospitals(*med.load_breast_cancer(), [med.SiteProfile("x", 10, 0.5, scale=0)]), ValueError, "scale"),
+    ("med-split-seed-negative", lambda: med.split_hospitals(*med.load_breast_cancer(), seed=-1), ValueError, "seed"),
+    ("med-split-labels-2", lambda: med.split_hospitals(np.ones((3, 2)), [0, 1, 2]), ValueError, "0/1"),
+    ("med-split-shapes", lambda: med.split_hospitals(np.ones((3, 2)), [0, 1]), ValueError, "shape"),
+    ("med-train-test-array", lambda: med.train_test_split(np.ones((4, 2))), TypeError, "hospital"),
+    ("med-train-test-fraction-1", lambda: med.train_test_split(med.split_hospitals(*med.load_breast_cancer())[0], test_fraction=1.0), ValueError, "test_fraction"),
+    ("med-site-sums-empty", lambda: med.site_sums(np.ones((0, 3))), ValueError, "X"),
+    ("med-site-sums-1d", lambda: med.site_sums([1.0, 2.0]), ValueError, "shape"),
+    ("med-site-sums-nan", lambda: med.site_sums([[1.0], [np.nan]]), ValueError, "NaN"),
+    ("med-standardise-empty", lambda: med.federated_standardisation([]), TypeError, "sums"),
+    ("med-standardise-one-tuple", lambda: med.federated_standardisation((2, np.ones(1), np.ones(1))), TypeError, "sums"),
+    ("med-standardise-n-0", lambda: med.federated_standardisation([(0, np.ones(1), np.ones(1))]), ValueError, "n"),
+    ("med-federation-lengths", lambda: med.federation(med.split_hospitals(*med.load_breast_cancer()), med.split_hospitals(*med.load_breast_cancer())[:2], 0.0, 1.0), ValueError, "same hospitals"),
+    ("med-federation-arrays", lambda: med.federation([np.ones((2, 2))], [np.ones((2, 2))], 0.0, 1.0), TypeError, "Hospital"),
+    ("med-local-intercept-one-class", lambda: med.local_intercept((0.0, np.ones(1)), np.ones((3, 1)), [1, 1, 1]), ValueError, "both classes"),
+    ("med-local-intercept-shapes", lambda: med.local_intercept((0.0, np.ones(1)), np.ones(3), [0, 1, 1]), ValueError, "shape"),
+    ("med-local-intercept-steps-0", lambda: med.local_intercept((0.0, np.ones(1)), np.ones((2, 1)), [0, 1], steps=0), ValueError, "steps"),
+    ("metric-accuracy-threshold-2", lambda: ev.accuracy([0, 1], [0.2, 0.5], threshold=2), ValueError, "threshold"),
+    ("metric-accuracy-not-probabilities", lambda: ev.accuracy([0, 1], [0.2, 1.5]), ValueError, "probabilities"),
+    ("metric-table-not-mapping", lambda: ev.per_site_table([[0.2, 0.8]], [[0, 1]], ["A"]), TypeError, "probabilities"),
+    ("metric-table-sites-str", lambda: ev.per_site_table({"m": [[0.2, 0.8]]}, [[0, 1]], "A"), TypeError, "sites"),
+    ("metric-table-labels-count", lambda: ev.per_site_table({"m": [[0.2, 0.8]]}, [[0, 1], [0, 1]], ["A"]), ValueError, "one array per site"),
+    ("metric-table-method-count", lambda: ev.per_site_table({"m": [[0.2, 0.8], [0.1, 0.9]]}, [[0, 1]], ["A"]), ValueError, "m"),
+    ("metric-table-n-boot-0", lambda: ev.per_site_table({"m": [[0.2, 0.8]]}, [[0, 1]], ["A"], n_boot=0), ValueError, "n_boot"),
+    # --- engine (simulate / run_fedavg): rows appended by the engine helper below ------------------
+    # --- lesson 05: the drift lab, Synthetic(alpha, beta), per-client accuracy ---
+    ("drift-run-algorithm", lambda: drift.run(drift.drift_lab(), "fedsgd", E=2, rounds=1), ValueError, "algorithm"),
+    ("drift-run-E-zero", lambda: drift.run(drift.drift_lab(), "fedavg", E=0, rounds=1), ValueError, "E"),
+    ("drift-run-E-float", lambda: drift.run(drift.drift_lab(), "fedavg", E=2.0, rounds=1), TypeError, "E"),
+    ("drift-run-mu-negative", lambda: drift.run(drift.drift_lab(), "fedprox", E=2, rounds=1, mu=-1), ValueError, "mu"),
+    ("drift-fixed-point-lr-zero", lambda: drift.fedavg_fixed_point(drift.drift_lab(), 2, 0.0), ValueError, "lr"),
+    ("synthetic-alpha-negative", lambda: data.synthetic(-1, 1), ValueError, "alpha"),
+    ("synthetic-beta-string", lambda: data.synthetic(1, "1"), TypeError, "beta"),
+    ("synthetic-n-clients-zero", lambda: data.synthetic(1, 1, 0), ValueError, "n_clients"),
+    ("synthetic-max-size-one", lambda: data.synthetic(1, 1, max_size=1), ValueError, "max_size"),
+    ("client-accuracy-empty", lambda: plot_client_accuracy([]), ValueError, "accuracies"),
+    ("client-accuracy-all-nan", lambda: plot_client_accuracy([np.nan, np.nan]), ValueError, "accuracies"),
+    ("client-accuracy-percent", lambda: plot_client_accuracy([50.0, 90.0]), ValueError, "[0, 1]"),
+    ("drift-explorer-algorithm-name", lambda: make_algorithm("FedNova"), ValueError, "name"),
+    ("client-accuracy-strings", lambda: plot_client_accuracy(["a", "b"]), TypeError, "accuracies"),
+    ("client-accuracy-global-above-one", lambda: plot_client_accuracy([0.5], global_accuracy=2.0), ValueError, "global_accuracy"),
     # --- lesson 05: algorithms and per-client evaluation --------------------------------------------
     ("fedprox-mu-negative", lambda: algorithms.FedProx(mu=-0.1), ValueError, "mu"),
     ("fedprox-mu-nan", lambda: algorithms.FedProx(mu=np.nan), ValueError, "mu"),

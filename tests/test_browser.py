@@ -6,6 +6,10 @@ opens every lesson, runs all cells and checks what a student would see: no error
 failed to draw ("Error displaying widget", a widget left as its text), and -- in lessons with widgets --
 that moving a slider redraws the figure. Screenshots go to ``test-output/browser/``.
 
+The built site and slides are opened from disk (``file://``, no server), as in an offline classroom: every
+screen of every deck fits a 1280x720 slide, every page draws its figures with no console error and no
+network request, every link resolves, and the search box finds a term the course teaches.
+
 Needs a Chromium (Debian/Ubuntu: ``sudo apt-get install chromium``; elsewhere set ``FEDLEARN_CHROMIUM`` to a
 Chrome/Chromium executable). Without one the tests skip -- except under ``CI=true``, where they fail.
 Playwright's own browser download is not used.
@@ -367,3 +371,179 @@ def _move_each_slider(page, path: Path, count: int) -> None:
             handle.evaluate("h => h.closest('.jp-OutputArea-output').scrollIntoView()")
             page.screenshot(path=str(SHOTS / f"{path.stem}-widget.png"))
     assert moved > 0, f"{path.name}: no slider sits next to a figure it could redraw"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The built site and slides, opened from disk (file://) as a student or an instructor opens them offline.
+# These need Chromium but no JupyterLab server.
+
+SLIDE_VIEWPORT = {"width": 1280, "height": 720}
+# Every screen of a deck, made current in turn (which runs the deck's figure fitting); the ones that overflow.
+JS_OVERFLOWING_SCREENS = """() => {
+  const found = [];
+  Reveal.getHorizontalSlides().forEach((h, hi) => {
+    const screens = h.classList.contains('stack') ? [...h.querySelectorAll(':scope > section')] : [h];
+    screens.forEach((s, vi) => {
+      Reveal.slide(hi, vi);
+      if (window.fedlearnFitFigures) window.fedlearnFitFigures(s);
+      const box = s.getBoundingClientRect();
+      const fits = s.scrollHeight <= s.clientHeight + 1 && s.scrollWidth <= s.clientWidth + 1
+        && box.bottom <= window.innerHeight + 1 && box.right <= window.innerWidth + 1;
+      if (!fits) found.push({screen: `${hi + 1}.${vi + 1}`, height: s.scrollHeight, room: s.clientHeight,
+                             width: s.scrollWidth, first: (s.innerText || '').trim().split('\\n')[0].slice(0, 60)});
+    });
+  });
+  return found;
+}"""
+JS_BROKEN_IMAGES = """() => [...document.images]
+  .filter(img => !(img.complete && img.naturalWidth > 0))
+  .map(img => (img.getAttribute('src') || '').slice(0, 60))"""
+JS_LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+JS_IDS = "() => [...document.querySelectorAll('[id]')].map(e => e.id)"
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    from authoring import site
+
+    out = tmp_path_factory.mktemp("site")
+    site.build(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def offline_browser():
+    if _chromium() is None:
+        _unavailable("no Chromium found")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _offline_page(browser, viewport=None):
+    """A page that records console errors, page errors and any request that leaves the machine."""
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on(
+        "request",
+        lambda r: r.url.startswith(("file:", "data:", "blob:")) or problems.append(f"network: {r.url}"),
+    )
+    return page, problems
+
+
+def test_the_overflow_check_can_fail(offline_browser):
+    """A screen with a block taller than the slide is reported; one that fits is not."""
+    page, _ = _offline_page(offline_browser, SLIDE_VIEWPORT)
+    try:
+        page.set_content(
+            "<script>window.Reveal = {getHorizontalSlides: () => [...document.querySelectorAll('body > section')],"
+            " slide: () => {}};</script>"
+            "<section style='height:700px;overflow-y:auto'><div style='height:400px'>fits</div></section>"
+            "<section style='height:700px;overflow-y:auto'><div style='height:1400px'>too tall</div></section>"
+        )
+        found = page.evaluate(JS_OVERFLOWING_SCREENS)
+    finally:
+        page.close()
+    assert [f["screen"] for f in found] == ["2.1"] and found[0]["first"] == "too tall"
+
+
+def test_no_slide_overflows_at_1280x720(built_site, offline_browser):
+    """Every screen of every deck fits a 1280x720 projector: nothing scrolls, nothing is cut off."""
+    decks = sorted((built_site / "slides").glob("*.slides.html"))
+    assert len(decks) == len(LESSONS)
+    overflowing, problems = [], []
+    for deck in decks:
+        page, seen = _offline_page(offline_browser, SLIDE_VIEWPORT)
+        try:
+            page.goto(deck.as_uri())
+            page.wait_for_function("() => window.Reveal && window.Reveal.isReady()", timeout=30_000)
+            overflowing += [f"{deck.name} screen {s}" for s in page.evaluate(JS_OVERFLOWING_SCREENS)]
+            problems += [f"{deck.name}: {p}" for p in seen + page.evaluate(JS_BROKEN_IMAGES)]
+        finally:
+            page.close()
+    assert not overflowing, (
+        "screens taller or wider than the slide (split them with a subslide):\n"
+        + "\n".join(map(str, overflowing))
+    )
+    assert not problems, problems
+
+
+def test_site_pages_render_and_every_link_resolves(built_site, offline_browser):
+    """Every page of the site loads offline with no console error, draws all its figures, and every link
+    on it (to a page, a download, a deck, or an anchor) points at something that exists."""
+    pages = sorted(p for p in built_site.rglob("*.html") if "assets" not in p.relative_to(built_site).parts)
+    ids: dict[str, set[str]] = {}
+    links: list[tuple[str, str]] = []
+    problems = []
+    for path in pages:
+        page, seen = _offline_page(offline_browser)
+        try:
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            if path.name.endswith(".slides.html"):
+                page.wait_for_function("() => window.Reveal && window.Reveal.isReady()", timeout=30_000)
+            broken = page.evaluate(JS_BROKEN_IMAGES)
+            problems += [f"{path.name}: {p}" for p in seen] + [
+                f"{path.name}: image not drawn {b}" for b in broken
+            ]
+            ids[path.as_uri()] = set(page.evaluate(JS_IDS))
+            links += [(path.name, href) for href in page.evaluate(JS_LINKS)]
+        finally:
+            page.close()
+    assert not problems, "\n".join(problems)
+    from urllib.parse import unquote, urldefrag, urlparse
+
+    unresolved = []
+    for source, href in links:
+        if not href.startswith("file:"):
+            continue
+        target, fragment = urldefrag(href)
+        if fragment.startswith("/") and target.endswith(".slides.html"):
+            fragment = ""  # reveal.js's own addresses of slides (#/3/1)
+        file = Path(unquote(urlparse(target).path))
+        if not file.exists():
+            unresolved.append(f"{source}: {href}")
+        elif (
+            fragment
+            and target in ids
+            and fragment not in ids[target]
+            and unquote(fragment) not in ids[target]
+        ):
+            unresolved.append(f"{source}: no #{fragment} in {file.name}")
+    assert not unresolved, "\n".join(unresolved)
+    assert len(links) > 10 * len(LESSONS)
+
+
+def test_search_box_finds_a_known_term_offline(built_site, offline_browser):
+    """Typing a term the course teaches lists the sections that use it; following a result lands on it."""
+    page, problems = _offline_page(offline_browser)
+    try:
+        page.goto((built_site / "index.html").as_uri())
+        page.fill("#search-box", "Krum")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results a').length > 0", timeout=10_000
+        )
+        hits = page.evaluate("() => [...document.querySelectorAll('#search-results a')].map(a => a.href)")
+        page.fill("#search-box", "zzqxj no such words")
+        page.wait_for_function(
+            "() => /Nothing found/.test(document.querySelector('#search-results').innerText)"
+        )
+        page.fill("#search-box", "Krum")
+        page.locator("#search-results a").first.click()
+        page.wait_for_load_state("load")
+        landed = page.evaluate("() => [location.pathname, location.hash.slice(1)]")
+        found = "(h) => document.getElementById(h) !== null || document.getElementById(decodeURIComponent(h)) !== null"
+        assert page.evaluate(found, landed[1]), f"the result's anchor is not on its page: {landed}"
+    finally:
+        page.close()
+    assert any("07_attacks_on_the_model.html#" in h for h in hits), hits
+    assert not problems, problems

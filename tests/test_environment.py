@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import tomllib
 from conftest import ROOT
 
@@ -57,9 +58,52 @@ def test_constraints_agree_with_requirements():
         )
 
 
-def test_torch_pin_resolves_to_the_cpu_build_here():
-    # A loose requirement such as "torch>=2" resolves to a multi-GB CUDA build on this kind of machine.
-    assert _pins(_requirement_lines())["torch"] == "2.13.0"
+def torch_build_problems(version: str, cuda: str | None, hip: str | None, pinned: str) -> list[str]:
+    """What is wrong with an installed torch for the classroom: not the pinned version, or a GPU build.
+
+    The CPU wheel from download.pytorch.org is ``2.13.0+cpu``; macOS and Windows wheels from PyPI are CPU-only
+    and carry no local tag (``2.13.0``). A CUDA (``+cu128``) or ROCm build is the multi-GB download the README
+    warns about, whatever its tag says: ``torch.version.cuda`` / ``torch.version.hip`` give it away.
+    """
+    problems = []
+    base, _, local = version.partition("+")
+    if base != pinned:
+        problems.append(f"torch {version} is installed, requirements.txt pins {pinned}")
+    if cuda is not None:
+        problems.append(f"torch {version} is a CUDA {cuda} build, not the CPU one")
+    if hip is not None:
+        problems.append(f"torch {version} is a ROCm {hip} build, not the CPU one")
+    if local not in ("", "cpu"):
+        problems.append(f"torch {version}: local version tag {local!r}, expected 'cpu' or none")
+    return problems
+
+
+def test_the_installed_torch_is_the_pinned_cpu_build():
+    # A loose requirement such as "torch>=2" resolves to a multi-GB CUDA build on Linux.
+    import torch
+
+    pinned = _pins(_requirement_lines())["torch"]
+    assert pinned == "2.13.0"
+    problems = torch_build_problems(
+        torch.__version__, torch.version.cuda, getattr(torch.version, "hip", None), pinned
+    )
+    assert not problems, "; ".join(problems) + " -- see the README's 'CPU-only PyTorch'"
+
+
+@pytest.mark.parametrize(
+    ("version", "cuda", "hip", "wrong"),
+    [
+        ("2.13.0+cpu", None, None, False),  # Linux, from the CPU index
+        ("2.13.0", None, None, False),  # macOS / Windows from PyPI
+        ("2.13.0", "12.8", None, True),  # Linux from PyPI: the CUDA build, no tag
+        ("2.13.0+cu128", "12.8", None, True),
+        ("2.13.0+rocm6.4", None, "6.4", True),
+        ("2.12.0+cpu", None, None, True),  # the wrong version
+        ("2.13.0+cu128", None, None, True),  # a GPU tag even if cuda were not reported
+    ],
+)
+def test_torch_build_problems_tells_a_cuda_build_from_the_cpu_one(version, cuda, hip, wrong):
+    assert bool(torch_build_problems(version, cuda, hip, "2.13.0")) is wrong
 
 
 def test_envcheck_knows_the_classroom_pins():

@@ -2,7 +2,7 @@
 
 import nbformat
 
-from fedlearn_edu.tools.execute import WIDGET_VIEW, stabilise
+from authoring.execute import WIDGET_VIEW, stabilise
 
 
 def test_stabilise_removes_what_varies_between_runs():

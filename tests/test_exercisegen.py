@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from fedlearn_edu.tools import exercises as gen
+from authoring import exercises as gen
 
 
 def _solution_notebook(*cells):
@@ -197,3 +197,79 @@ def test_every_question_has_a_solution_and_every_solution_a_question():
                 assert value.notebook == module.NOTEBOOK and value.name == name
                 keys.add(f"{module.NOTEBOOK}:{name}")
     assert keys == set(solutions)
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "#### BEGIN SOLUTION",
+        "### Begin Solution",
+        "## END SOLUTION",
+        "### BEGIN SOLUTIONS",
+        "### BEGIN SOLUTION  # the weighted mean",
+        "### END SOLUTION.",
+        "# BEGIN SOLUTION",
+        "###BEGIN SOLUTION",
+        "### BEGIN_SOLUTION",
+        "    ### end solution",
+        "secret = 0.4242  ### END SOLUTION",
+    ],
+)
+@pytest.mark.parametrize("kind", ["code", "markdown"])
+def test_a_marker_that_is_not_quite_one_is_an_error_naming_notebook_cell_and_line(
+    tmp_path, capsys, marker, kind
+):
+    # Today's bug: such a line was copied as text, and with it the solution, into the student's notebook.
+    source = f"w = 1\n{marker}\nsecret = 0.4242\n### END SOLUTION\nq1.check()"
+    if "END" in marker.upper():
+        source = f"### BEGIN SOLUTION\nsecret = 0.4242\n{marker}\nq1.check()"
+    (tmp_path / "solutions").mkdir()
+    nb = _solution_notebook(("markdown", "# Title"), (kind, source))
+    nbformat.write(nb, tmp_path / "solutions" / "01_bad.ipynb")
+    assert gen.main([], root=tmp_path) == 2
+    err = capsys.readouterr().err
+    line = source.split("\n").index(marker) + 1
+    assert f"solutions/01_bad.ipynb, cell 2 (index 1, id 'cell-1'), line {line}: {marker.strip()!r}" in err
+    assert "looks like a solution marker" in err
+    assert not (tmp_path / "exercises").exists()
+    assert not (tmp_path / "fedlearn_edu").exists()  # no solutions file either
+
+
+def test_markers_in_prose_or_code_that_only_mention_them_are_fine(course):
+    nb = nbformat.read(course / "solutions" / "05_demo.ipynb", as_version=4)
+    nb.cells[0].source = "# Title\nMark answers between `### BEGIN SOLUTION` and `### END SOLUTION`."
+    nb.cells[1].source += '\nprint("### BEGIN SOLUTION")'
+    nbformat.write(nb, course / "solutions" / "05_demo.ipynb")
+    assert gen.main([], root=course) == 0
+
+
+def _edit_and_force(course, student_line: str, title: str) -> None:
+    ex = _exercise(course)
+    ex.cells[2].source = ex.cells[2].source.replace("raise NotImplementedError", student_line, 1)
+    nbformat.write(ex, course / "exercises" / "05_demo.ipynb")
+    sol = nbformat.read(course / "solutions" / "05_demo.ipynb", as_version=4)
+    sol.cells[0].source = title
+    nbformat.write(sol, course / "solutions" / "05_demo.ipynb")
+    assert gen.main(["--force"], root=course) == 0
+
+
+def test_two_forced_regenerations_in_the_same_second_keep_both_students_edits(course, monkeypatch):
+    monkeypatch.setattr(gen.time, "strftime", lambda fmt, *args: "20261202-072500")  # one and the same second
+    gen.main([], root=course)
+    _edit_and_force(course, "return x + x  # first edit", "# Version 2")
+    _edit_and_force(course, "return 2 * x  # second edit", "# Version 3")
+    backups = sorted((course / "exercises" / ".backups").glob("05_demo.*.ipynb"))
+    assert [b.name for b in backups] == ["05_demo.20261202-072500-2.ipynb", "05_demo.20261202-072500.ipynb"]
+    texts = {b.name: b.read_text() for b in backups}
+    assert "first edit" in texts["05_demo.20261202-072500.ipynb"]
+    assert "second edit" in texts["05_demo.20261202-072500-2.ipynb"]
+
+
+def test_backups_never_overwrite_each_other(tmp_path):
+    work = tmp_path / "05_demo.ipynb"
+    made = []
+    for i in range(3):  # well within one second
+        work.write_text(f"edit {i}")
+        made.append(gen.keep_backup(work, tmp_path / ".backups"))
+    assert len(set(made)) == 3
+    assert [p.read_text() for p in made] == ["edit 0", "edit 1", "edit 2"]

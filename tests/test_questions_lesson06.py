@@ -57,6 +57,13 @@ def test_q2_clip_update():
     assert "changed its input" in incorrect_message(lesson06.q2, in_place)
 
 
+def test_q2_catches_a_squared_norm_comparison():
+    def squared(update, max_norm):  # right whenever max_norm >= 1 or the norm is far from it
+        return update if (update**2).sum() <= max_norm else update * (max_norm / np.linalg.norm(update))
+
+    assert "squared norm" in incorrect_message(lesson06.q2, squared)
+
+
 def test_q3_noise_std():
     assert lesson06.q3.evaluate(0.003).status == "correct"
     assert lesson06.q3.evaluate(1.5 * 0.2 / (0.05 * 2000)).status == "correct"

@@ -87,3 +87,38 @@ def test_not_attempted(problem):
         raise NotImplementedError
 
     assert problem.evaluate(todo).status == "not attempted"
+
+
+def _summing(count, *, include_self=False):
+    """Krum's score summing ``count(n, f)`` nearest distances (the client itself included or not)."""
+
+    def score(models, f):
+        x = np.asarray(models, dtype=float)
+        n = len(x)
+        rows = [
+            sorted(float(((x[i] - x[j]) ** 2).sum()) for j in range(n) if include_self or j != i)
+            for i in range(n)
+        ]
+        return [sum(row[: count(n, f)]) for row in rows]
+
+    return score
+
+
+@pytest.mark.parametrize(
+    ("answer", "named", "not_named"),
+    [
+        # at n = 5, f = 1 this equals "itself counted" (1 neighbour): it must not be blamed on that
+        (_summing(lambda n, f: n - 2 * f - 2), "n - 2f - 2", "own nearest neighbour"),
+        (_summing(lambda n, f: n - f - 2, include_self=True), "own nearest neighbour", "n - 2f - 2"),
+        # at f = 1 "n - 2" equals n - f - 1, and "n - f" equals "all other clients"
+        (_summing(lambda n, f: n - 2), "ignore n_byzantine", "n - f - 1 neighbours"),
+        (_summing(lambda n, f: n - f - 1), "n - f - 1 neighbours", "ignore n_byzantine"),
+        (_summing(lambda n, f: n - f), "n - f neighbours", "all other clients"),
+        (_summing(lambda n, f: n - 1), "all other clients", "n - f neighbours"),
+    ],
+)
+def test_q2_names_the_mistake_made_not_one_that_coincides(answer, named, not_named):
+    cases = {(len(c.args[0]), c.args[1]) for c in lesson07.q2.cases}
+    assert {(5, 1), (7, 2), (9, 3)} <= cases  # several n and f, so that coinciding mistakes separate
+    message = incorrect_message(lesson07.q2, answer)
+    assert named in message and not_named not in message, message

@@ -1,9 +1,26 @@
 """Lessons 00-02: each question accepts right answers in any reasonable form and names common mistakes."""
 
+import importlib.util
+import json
+import re
+
 import numpy as np
+import pytest
 import torch
+from conftest import ROOT, incorrect_message
 
 from fedlearn_edu.questions import lesson00, lesson01, lesson02
+
+lessons = {"lesson01": lesson01, "lesson02": lesson02}
+
+
+def _bank(lesson):
+    spec = importlib.util.spec_from_file_location(
+        f"bank_{lesson}", ROOT / "tests" / "answer_banks" / f"{lesson}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _status_and_message(problem, answer):
@@ -127,3 +144,60 @@ def test_lesson02_concept():
     assert "missing" in lesson02.q6.evaluate({"a"}).message
     assert "close" in lesson02.q6.evaluate({"a", "b", "d"}).message
     assert "0.1 and 0.9" in lesson02.q6.evaluate({"c"}).message
+
+
+# --- issue 11: checks that accepted wrong answers, feedback that must differ, written answers -------------
+def test_lesson02_mean_rejects_rounded_answers_and_the_median():
+    rounded = lambda models: [round(v, 1) for v in np.mean(models, axis=0)]  # noqa: E731
+    assert "rounded" in incorrect_message(lesson02.q1, rounded)
+    assert "median" in incorrect_message(lesson02.q1, lambda models: np.median(models, axis=0))
+    assert any(case.label == "the article's three nodes" for case in lesson02.q1.cases)
+    assert lesson02.q1.evaluate(lambda models: np.mean(models, axis=0)).status == "correct"
+
+
+def _printed_expected_and_got(message):
+    match = re.search(r"should return (.*) but returned (.*?)\.(\n|$)", message)
+    assert match, message
+    return match.group(1), match.group(2)
+
+
+def test_lesson02_weighted_feedback_shows_a_difference_it_judges():
+    def weights_typed_as_0_3333(models, num_samples):  # wrong only in the 5th decimal
+        weights = [round(nk / sum(num_samples), 4) for nk in num_samples]
+        return [sum(p * w for p, w in zip(weights, column)) for column in zip(*models)]
+
+    expected, got = _printed_expected_and_got(incorrect_message(lesson02.q2, weights_typed_as_0_3333))
+    assert expected != got, f"an incorrect verdict printed the same value twice: {expected}"
+
+
+def test_lesson01_megabytes_is_exact_and_knows_mib():
+    assert "MiB" in incorrect_message(lesson01.q4, 800 * 1e6 / 2**20)
+    assert lesson01.q4.evaluate(799.2).status == "incorrect"  # 1e-3 used to accept this
+
+
+def test_lesson01_recover_input_keeps_the_sign_and_has_no_extra_two():
+    assert "sign" in incorrect_message(lesson01.q3, lambda gw, gb: [g / abs(gb) for g in gw])
+    assert "cancels" in incorrect_message(lesson01.q3, lambda gw, gb: [g / (2 * gb) for g in gw])
+
+
+def _question_cells(notebook, number):
+    cells = json.loads((ROOT / notebook).read_text(encoding="utf-8"))["cells"]
+    for i, cell in enumerate(cells):
+        if "".join(cell["source"]).startswith(f"## Question {number} "):
+            return (" ".join("".join(cells[j]["source"]).split()) for j in (i, i + 1))
+    raise AssertionError(f"no Question {number} in {notebook}")
+
+
+@pytest.mark.parametrize(
+    ("lesson", "stem"), [("lesson01", "01_why_federated_learning"), ("lesson02", "02_averaging_formula")]
+)
+def test_written_questions_say_they_are_not_checked_and_offer_a_model_answer(lesson, stem):
+    bank = _bank(lesson)
+    assert bank.UNCHECKABLE, f"{lesson} has a written question"
+    for name in bank.UNCHECKABLE:
+        assert not hasattr(getattr(lessons[lesson], name, None), "check"), f"{lesson}.{name} is checkable"
+        question, answer = _question_cells(f"exercises/{stem}.ipynb", name[1:])
+        assert "no automatic check" in question, question
+        assert "model answer" in answer and "<details>" in answer, answer
+        _, solution = _question_cells(f"solutions/{stem}.ipynb", name[1:])
+        assert "### BEGIN SOLUTION" in solution

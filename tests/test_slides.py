@@ -1,11 +1,12 @@
 """Lecture slides: every lesson builds to a reveal.js deck that works offline and has a sensible shape."""
 
+import html
 import re
 
 import nbformat
 import pytest
 
-from fedlearn_edu.tools import assets, slides
+from authoring import assets, slides
 
 LESSONS = slides.lesson_paths()
 LOCAL_REF = re.compile(r'<(?:script|link|img)\b[^>]*?\b(?:src|href)="([^"]+)"')
@@ -47,6 +48,25 @@ def test_every_idea_starts_a_slide(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_every_figure_has_a_caption_sentence(path):
+    """The markdown cell after a figure says what to look at, in at least one full sentence."""
+    nb = nbformat.read(path, as_version=4)
+    for index, caption in slides.captions(nb).items():
+        sentence = slides.caption_sentence(caption)
+        assert caption, f"{path.name}: the figure of cell {index} has no markdown caption after it"
+        assert sentence.endswith((".", "!", "?")) and len(sentence.split()) >= 5, (
+            f"{path.name}: the caption after cell {index} does not start with a sentence: {sentence!r}"
+        )
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_no_screen_is_crowded(path):
+    """The builder's estimate: no screen needs more lines than a slide holds (the browser test measures)."""
+    crowded = slides.crowded(nbformat.read(path, as_version=4))
+    assert not crowded, f"{path.name}: screens that would scroll (cell, ~lines, first line): {crowded}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
 def test_deck_builds_with_a_sensible_shape(built, path):
     out, counts = built
     deck = out / f"{path.stem}.slides.html"
@@ -75,6 +95,23 @@ def test_deck_needs_no_network(built, path):
         assert (out / ref).is_file(), f"{path.name}: {ref} is missing from the built folder"
     for ref in re.findall(r"require\(\s*\[([^\]]*)\]", page)[0].split(","):
         assert (out / f"{ref.strip().strip(chr(34))}").is_file(), ref
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_deck_figures_have_alt_text_from_their_captions(built, path):
+    out, _ = built
+    page = (out / f"{path.stem}.slides.html").read_text(encoding="utf-8")
+    images = [dict(re.findall(r'(\w+)="([^"]*)"', tag)) for tag in re.findall(r"<img\b[^>]*>", page)]
+    alts = [image.get("alt") for image in images if image.get("src", "").startswith("data:image/")]
+    nb = nbformat.read(path, as_version=4)
+    expected = [
+        slides.caption_sentence(caption)
+        for index, caption in slides.captions(nb).items()
+        for output in nb.cells[index].outputs
+        if "image/png" in output.get("data", {})
+    ]
+    assert None not in alts, "an image in the deck has no alt attribute"
+    assert [html.unescape(a) for a in alts] == expected
 
 
 def test_index_lists_the_decks_in_lesson_order(built):
@@ -116,3 +153,22 @@ def test_deck_runs_in_a_browser(built):
     assert not remote, f"the deck asked the network for {remote}"
     assert not errors, errors
     assert total == counts[deck.name].screens
+
+
+def test_split_crowded_changes_only_slide_types_and_keeps_captions_with_figures():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    figure = nbformat.v4.new_output("display_data", {"image/png": "", "text/plain": "<Figure>"})
+    with_figure = [
+        md("## A"),
+        md("words\n" * 8),
+        code("plot()", outputs=[figure]),
+        md("*What to see:* it.\n" * 12),
+    ]
+    with_code = [md("## B"), md("words\n" * 14), md("Now the code:"), code("x = 1\n" * 20)]
+    for cells, first_new in ((with_figure, 2), (with_code, 2)):
+        nb = nbformat.v4.new_notebook(cells=cells)
+        before = [c.source for c in nb.cells]
+        assert slides.crowded(nb)
+        assert slides.split_crowded(nb) == [first_new], "split at the figure / the sentence before the code"
+        assert [c.source for c in nb.cells] == before and not slides.crowded(nb)
+        assert _kinds(nb)[first_new] == "subslide"

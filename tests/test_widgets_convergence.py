@@ -44,7 +44,6 @@ def test_default_widget_runs_the_article_experiment(widget):
     assert widget.history.rounds_done == 10
     assert widget.png.startswith(b"\x89PNG") and widget.image.value == widget.png
     assert "equal weights" in widget.status.value
-    assert widget.redraw_seconds > 0
     assert [c.description for c in widget.controls] == [
         "rounds",
         "local steps",
@@ -53,6 +52,31 @@ def test_default_widget_runs_the_article_experiment(widget):
         "bob's data ×",
     ]
     assert all(not getattr(c, "continuous_update", False) for c in widget.controls)
+
+
+def test_redraw_seconds_times_the_whole_redraw_run_plot_and_picture(monkeypatch):
+    """A fake clock that only the redraw's three steps move: redraw_seconds must be their sum, every time."""
+    import types
+
+    import fedlearn_edu.widgets.convergence as module
+
+    clock = [1000.0]
+
+    def costs(seconds, real):
+        def step(*args, **kwargs):
+            clock[0] += seconds
+            return real(*args, **kwargs)
+
+        return step
+
+    monkeypatch.setattr(module, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+    monkeypatch.setattr(module, "train_two_workers", costs(2.0, module.train_two_workers))
+    monkeypatch.setattr(module, "plot_convergence", costs(0.25, module.plot_convergence))
+    monkeypatch.setattr(module, "figure_png", costs(0.5, module.figure_png))
+    w = ConvergenceWidget()
+    assert w.redraw_seconds == 2.75
+    w.local_steps.value = 1  # a slider's redraw is timed the same way, not added to the first one
+    assert w.redraw_seconds == 2.75 and clock[0] == 1000.0 + 2 * 2.75
 
 
 @pytest.mark.parametrize(

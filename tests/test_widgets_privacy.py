@@ -56,8 +56,7 @@ def test_text_fallback(widget):
 
 
 def test_runs_can_be_handed_in_if_their_settings_match(widget):
-    from fedlearn_edu.privacy.dp import run_dp_fedavg
-    from fedlearn_edu.simulation import mlp
+    from fedlearn_edu.simulation import mlp, run_dp_fedavg
 
     made = widget.run(3.0, 0.25)
     other = PrivacyWidget(noise_multiplier=3.0, histories=[made])

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # torch is imported only when tensors are handled: the interface itself is plain Python
     import torch
 
-__all__ = ["Algorithm", "Message", "Replies", "Reply", "TrainPlan", "count_values"]
+__all__ = ["Algorithm", "Message", "Replies", "Reply", "StackedRow", "TrainPlan", "count_values"]
 
 Weights = dict[str, "torch.Tensor"]
 
@@ -102,6 +102,29 @@ class Reply:
     loss: float
     steps: int
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+class StackedRow(Mapping):
+    """Client ``row``'s tensors out of ``{name: tensor stacked over clients}``: a read-only dict
+    ``{name: stacked[name][row]}`` made without copying. A batched ``local_plans`` can hand each
+    client its ``grad_offset`` this way; the fast engine then uses the stacked tensors directly.
+
+    >>> import torch
+    >>> StackedRow({"w": torch.tensor([[1.0, 2.0], [3.0, 4.0]])}, 1)["w"]
+    tensor([3., 4.])
+    """
+
+    def __init__(self, stacked: Mapping[str, Any], row: int):
+        self.stacked, self.row = stacked, row
+
+    def __getitem__(self, name: str) -> Any:
+        return self.stacked[name][self.row]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.stacked)
+
+    def __len__(self) -> int:
+        return len(self.stacked)
 
 
 def count_values(weights: Mapping[str, Any], extras: Mapping[str, Any] | None = None) -> int:

@@ -15,7 +15,8 @@ weights unchanged.
 share x of the selected clients are stragglers (:mod:`.stragglers`) and FedAvg *drops* them -- they
 are left out of the round, as if their late work were discarded. ``FedProx(mu, stragglers=x)``
 draws the same stragglers and keeps their partial work. ``server_state["stragglers"][r-1]`` lists
-round ``r``'s stragglers.
+round ``r``'s stragglers. A dropped straggler is not trained at all and ``history.sampled`` and the
+communication counts leave it out (a real server would have sent it the model for nothing).
 
 >>> import torch
 >>> from fedlearn_edu.algorithms import Replies, Reply

@@ -39,12 +39,14 @@ Conventions, checked against Flower 1.42's ``flwr.serverapp.strategy`` (``FedAvg
 from __future__ import annotations
 
 import math
-
-import torch
+from typing import TYPE_CHECKING
 
 from fedlearn_edu._validation import check_real
 from fedlearn_edu.algorithms.base import Algorithm, Replies, Weights
 from fedlearn_edu.algorithms.fedavg import FedAvg
+
+if TYPE_CHECKING:  # no torch import here: the tensors' own methods do the work
+    import torch
 
 __all__ = ["FedAdam", "FedAvgM", "FedYogi", "ServerOptimizer"]
 
@@ -89,7 +91,7 @@ class FedAvgM(ServerOptimizer):
         self.momentum = _check_beta(momentum, "momentum")
 
     def init(self, weights: Weights, *, seed: int, n_clients: int) -> dict:
-        return {"v": {k: torch.zeros_like(w) for k, w in weights.items()}}
+        return {"v": {k: w.new_zeros(w.shape) for k, w in weights.items()}}
 
     def step(self, round, weights, delta, server_state):
         v = {k: self.momentum * server_state["v"][k] + delta[k] for k in weights}
@@ -108,7 +110,7 @@ class _Adaptive(ServerOptimizer):
         self.tau = check_real(tau, "tau", low=0, include_low=False)
 
     def init(self, weights: Weights, *, seed: int, n_clients: int) -> dict:
-        return {name: {k: torch.zeros_like(w) for k, w in weights.items()} for name in ("m", "v")}
+        return {name: {k: w.new_zeros(w.shape) for k, w in weights.items()} for name in ("m", "v")}
 
     def second_moment(self, v: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -164,4 +166,4 @@ class FedYogi(_Adaptive):
 
     def second_moment(self, v, delta):
         d2 = delta.square()
-        return v - (1 - self.beta2) * d2 * torch.sign(v - d2)
+        return v - (1 - self.beta2) * d2 * (v - d2).sign()

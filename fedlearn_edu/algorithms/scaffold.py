@@ -27,18 +27,22 @@ Scaffold(server_lr=1.0)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import torch
+import numpy as np
 
 from fedlearn_edu._validation import check_real
-from fedlearn_edu.algorithms.base import Algorithm, Message, Replies, Reply, TrainPlan, Weights
+from fedlearn_edu.algorithms.base import Algorithm, Message, Replies, Reply, StackedRow, TrainPlan, Weights
 from fedlearn_edu.algorithms.fedavg import FedAvg
 
 __all__ = ["Scaffold"]
 
+if TYPE_CHECKING:  # torch is imported where tensors are made, so importing the algorithms stays light
+    import torch
+
 
 def _zeros_like(weights: Weights) -> Weights:
-    return {k: torch.zeros_like(v) for k, v in weights.items()}
+    return {k: v.new_zeros(v.shape) for k, v in weights.items()}
 
 
 def _stack(values: list[Weights]) -> tuple[bool, Weights]:
@@ -46,6 +50,8 @@ def _stack(values: list[Weights]) -> tuple[bool, Weights]:
     stacked along a first axis."""
     if all(v is values[0] for v in values):
         return True, values[0]
+    import torch
+
     return False, {name: torch.stack([v[name] for v in values]) for name in values[0]}
 
 
@@ -55,6 +61,8 @@ def _shapes(weights: Weights, shared: bool) -> dict[str, torch.Size]:
 
 def _flat(weights: Weights, shared: bool) -> torch.Tensor:
     """All parameters in one row (``shared``) or one row per client (stacked)."""
+    import torch
+
     if shared:
         return torch.cat([v.reshape(-1) for v in weights.values()])
     m = len(next(iter(weights.values())))
@@ -71,22 +79,19 @@ def _split(rows: torch.Tensor, shapes: dict[str, torch.Size]) -> Weights:
     return out
 
 
-def _own(own: list[torch.Tensor | None], shapes: dict[str, torch.Size]) -> torch.Tensor:
-    """The clients' own c_i as rows (a zero row for a client that has none yet)."""
-    zero = None
-    rows = []
-    for c_i in own:
-        if c_i is None:
-            zero = zero if zero is not None else torch.zeros(sum(s.numel() for s in shapes.values()))
-            c_i = zero
-        rows.append(c_i)
-    return torch.stack(rows)
+def _own(own: list[np.ndarray | None], like: torch.Tensor) -> torch.Tensor:
+    """The clients' own c_i as rows (a zero row, shaped like the row ``like``, for a client that
+    has none yet)."""
+    import torch
+
+    zero = np.zeros(like.shape[-1], dtype=like.numpy().dtype)
+    return torch.from_numpy(np.stack([zero if c_i is None else c_i for c_i in own]))
 
 
 class Scaffold(Algorithm):
     """SCAFFOLD with option II control variates. ``server_state["c"]`` is the server's control
     variate ``c`` (a dict like the weights); each client's ``c_i`` stays in its own state,
-    ``client_state["c"]``: one vector of all parameters in ``state_dict`` order
+    ``client_state["c"]``: one numpy vector of all parameters in ``state_dict`` order
     (:meth:`as_weights` shapes it like the weights)."""
 
     name = "scaffold"
@@ -127,13 +132,14 @@ class Scaffold(Algorithm):
             plan = messages[clients[0]].plan.with_(grad_offset=c)
             return dict.fromkeys(clients, plan)
         shapes = _shapes(c, shared)
-        offset = _flat(c, shared) - _own(own, shapes)  # c - c_i
-        views = {name: block.unbind(0) for name, block in _split(offset, shapes).items()}
+        c_flat = _flat(c, shared)
+        offset = c_flat - _own(own, c_flat)  # c - c_i
+        table = _split(offset, shapes)  # {name: (clients, *shape)}: client i's offset is row i
         plans = {}
         for i, k in enumerate(clients):
             plan = messages[k].plan
             plans[k] = TrainPlan(plan.epochs, plan.batch_size, plan.lr, plan.max_steps, plan.prox_mu,
-                                 {name: rows[i] for name, rows in views.items()})  # fmt: skip
+                                 StackedRow(table, i))  # fmt: skip
         return plans
 
     def client_replies(self, clients, messages, replies, client_states):
@@ -142,22 +148,28 @@ class Scaffold(Algorithm):
         shared_x, x = _stack([messages[k].weights for k in clients])
         shared_c, c = _stack([messages[k].extras["c"] for k in clients])
         y = replies.stacked()
-        shapes = _shapes(c, shared_c)
-        c_i = _own([client_states[k].get("c") for k in clients], shapes)
+        import torch
+
+        shapes, c_flat = _shapes(c, shared_c), _flat(c, shared_c)
+        c_i = _own([client_states[k].get("c") for k in clients], c_flat)
         lr = torch.tensor([messages[k].plan.lr for k in clients], dtype=torch.float64)
         steps = torch.tensor(replies.steps(), dtype=torch.float64)
         scale = (1.0 / (steps * lr)).to(next(iter(y.values())).dtype)[:, None]
-        new_c_i = c_i - _flat(c, shared_c) + (_flat(x, shared_x) - _flat(y, False)) * scale  # option II
-        for i, k in enumerate(clients):  # each client keeps its own c_i
-            client_states[k]["c"] = new_c_i[i].clone()
+        new_c_i = c_i - c_flat + (_flat(x, shared_x) - _flat(y, False)) * scale  # option II
+        rows = new_c_i.numpy()
+        for i, k in enumerate(clients):  # each client keeps its own c_i (a copy)
+            client_states[k]["c"] = rows[i].copy()
         delta_c = _split(new_c_i - c_i, shapes)
         return Replies(clients, stacked=y, num_samples=replies.num_samples(), losses=replies.losses(),
                        steps=replies.steps(), stacked_extras={"delta_c": delta_c})  # fmt: skip
 
     @staticmethod
-    def as_weights(c_i: torch.Tensor, like: Weights) -> Weights:
-        """A client's ``client_state["c"]`` (one vector) as a dict shaped like ``like`` (the weights)."""
-        return {name: block[0] for name, block in _split(c_i[None], _shapes(like, True)).items()}
+    def as_weights(c_i: np.ndarray, like: Weights) -> Weights:
+        """A client's ``client_state["c"]`` (one vector) as tensors shaped like ``like`` (the weights)."""
+        import torch
+
+        rows = torch.as_tensor(c_i)[None]
+        return {name: block[0] for name, block in _split(rows, _shapes(like, True)).items()}
 
     def aggregate(self, round: int, weights: Weights, server_state: dict, replies: Replies):
         if not replies:

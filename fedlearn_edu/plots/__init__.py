@@ -34,25 +34,45 @@ COLOURS = {
     "optimum": "#009E73",
 }
 
+# One type scale and one set of line widths for every figure of the kit. Figures are shown at their
+# native size (80 dpi) in JupyterLab and scaled to fit on the site and the slides, so every figure uses
+# the same point sizes: a title never shouts over its own axis labels, a legend never whispers.
+SIZES = {"text": 11, "tick": 10, "legend": 10, "note": 10, "title": 12, "suptitle": 13}
+WIDTHS = {"data": 2.0, "reference": 1.5, "thin": 1.0, "band": 6.0}
+
 STYLE = {
     "figure.figsize": (8.0, 4.5),
     "figure.dpi": 80,
-    "font.size": 13,
-    "axes.titlesize": 14,
-    "axes.labelsize": 13,
-    "legend.fontsize": 11,
+    "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every laptop, offline
+    "font.size": SIZES["text"],
+    "axes.titlesize": SIZES["title"],
+    "axes.labelsize": SIZES["text"],
+    "xtick.labelsize": SIZES["tick"],
+    "ytick.labelsize": SIZES["tick"],
+    "legend.fontsize": SIZES["legend"],
+    "legend.title_fontsize": SIZES["legend"],
+    "figure.titlesize": SIZES["suptitle"],
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
+    "grid.linewidth": 0.8,
+    "axes.linewidth": 0.8,
     "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
-    "lines.linewidth": 2.2,
+    "lines.linewidth": WIDTHS["data"],
+    "lines.markersize": 6,
+    "patch.linewidth": WIDTHS["thin"],
+    "image.cmap": "viridis",
     "savefig.bbox": "tight",
 }
 
 
 def use_style() -> None:
-    """Apply the kit's style to every figure made after this call (lessons call it once)."""
+    """Apply the kit's style to every figure made after this call (lessons call it once).
+
+    Every plot function also draws inside ``style()``, so its figures look the same without this call;
+    a lesson calls it so that its own few ``plt.plot`` lines match.
+    """
     plt.rcParams.update(STYLE)
 
 

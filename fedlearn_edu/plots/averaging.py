@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from fedlearn_edu.aggregate import fedavg, federated_mean
-from fedlearn_edu.plots import COLOURS, client_colour
+from fedlearn_edu.plots import COLOURS, WIDTHS, client_colour, style
 
 
 def _legend_with_equal_markers(ax: plt.Axes) -> None:
@@ -18,6 +18,7 @@ def _legend_with_equal_markers(ax: plt.Axes) -> None:
             handle.set_sizes([70])
 
 
+@style()
 def plot_models_2d(
     models: Sequence[Sequence[float]],
     *,
@@ -52,6 +53,7 @@ def plot_models_2d(
     return ax
 
 
+@style()
 def plot_estimates(
     estimates: Sequence[float],
     counts: Sequence[int],
@@ -69,7 +71,9 @@ def plot_estimates(
     x = np.arange(len(estimates))
     sizes = 60 + 1500 * counts_arr / counts_arr.max()
     ax.scatter(x, estimates, s=sizes, color=[client_colour(k) for k in x], zorder=3, alpha=0.85)
-    ax.axhline(truth, color=COLOURS["centralised"], lw=6, alpha=0.45, label="pooled data (the truth)")
+    ax.axhline(
+        truth, color=COLOURS["centralised"], lw=WIDTHS["band"], alpha=0.45, label="pooled data (the truth)"
+    )
     ax.axhline(
         fedavg(list(estimates), counts), color=COLOURS["weighted"], ls="--", label="weighted mean (FedAvg)"
     )

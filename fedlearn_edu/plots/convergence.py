@@ -22,7 +22,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from fedlearn_edu.plots import COLOURS, style
+from fedlearn_edu.plots import COLOURS, SIZES, WIDTHS, style
 from fedlearn_edu.two_workers import WEIGHTING_NAMES
 
 __all__ = [
@@ -66,6 +66,7 @@ def _round_axis(ax: Axes, history: Any) -> None:
     ax.set_xlim(-0.3, max(history.settings.get("rounds", 1), history.rounds_done, 1) + 0.3)
 
 
+@style()
 def plot_pooled_loss(
     history: Any,
     ax: Axes | None = None,
@@ -83,7 +84,7 @@ def plot_pooled_loss(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("round")
     ax.set_ylabel("pooled loss Σ(pred − y)²")
-    ax.set_title(loss_title(history) if title is None else title, fontsize=12)
+    ax.set_title(loss_title(history) if title is None else title)
     if label is not None:
         ax.legend()
     return ax
@@ -132,6 +133,7 @@ def _set_plane_limits(ax: Axes, glob: np.ndarray, workers: dict) -> None:
     ax.set_ylim(*ylim)
 
 
+@style()
 def plot_trajectories(
     history: Any, ax: Axes | None = None, *, title: str | None = None, legend: bool = True
 ) -> Axes:
@@ -141,23 +143,41 @@ def plot_trajectories(
     the next global point is their average.
     """
     ax = _new_axes(ax)
-    ax.axvline(0.0, color=COLOURS["bob"], ls="--", lw=1.5, label="bob's data fit exactly (w₁ = 0)")
-    ax.axhline(1.0, color=COLOURS["alice"], ls="--", lw=1.5, label="alice's data fit exactly (w₂ = 1)")
+    ax.axvline(
+        0.0, color=COLOURS["bob"], ls="--", lw=WIDTHS["reference"], label="bob's data fit exactly (w₁ = 0)"
+    )
+    ax.axhline(
+        1.0,
+        color=COLOURS["alice"],
+        ls="--",
+        lw=WIDTHS["reference"],
+        label="alice's data fit exactly (w₂ = 1)",
+    )
     glob, workers = _plane_points(history)
     for name, (ends, segments) in workers.items():
         colour = COLOURS.get(name, COLOURS["client"])
-        drift = LineCollection(segments, colors=colour, linewidths=1.2, alpha=0.8, gid=f"{name} drift")
+        drift = LineCollection(
+            segments, colors=colour, linewidths=WIDTHS["thin"], alpha=0.8, gid=f"{name} drift"
+        )
         ax.add_collection(drift)
         ax.plot(*ends.T, "o", ms=6, color=colour, label=f"{name} after local training", gid=f"{name} ends")
-    ax.plot(*glob.T, "-o", ms=5, color=COLOURS["global"], lw=1.6, label="global model", gid="global")
+    ax.plot(
+        *glob.T,
+        "-o",
+        ms=5,
+        color=COLOURS["global"],
+        lw=WIDTHS["reference"],
+        label="global model",
+        gid="global",
+    )
     ax.plot(*glob[0], "s", ms=9, color=COLOURS["global"], label="start", gid="start")
     ax.plot(*OPTIMUM, "*", ms=18, color=COLOURS["optimum"], mec="white", zorder=5, label="pooled optimum")
     _set_plane_limits(ax, glob, workers)
     ax.set_xlabel("w₁ (weight of input x₁)")
     ax.set_ylabel("w₂ (weight of input x₂)")
-    ax.set_title(trajectory_title(history) if title is None else title, fontsize=12)
+    ax.set_title(trajectory_title(history) if title is None else title)
     if legend:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     return ax
 
 
@@ -174,14 +194,14 @@ def _update_in_place(fig: Figure, history: Any) -> bool:
     loss_ax.relim()
     loss_ax.autoscale_view(scalex=False)
     _round_axis(loss_ax, history)
-    loss_ax.set_title(loss_title(history), fontsize=12)
+    loss_ax.set_title(loss_title(history))
     for name, (ends, segments) in workers.items():
         found[f"{name} ends"].set_data(*ends.T)
         found[f"{name} drift"].set_segments(segments)
     found["global"].set_data(*glob.T)
     found["start"].set_data(*glob[:1].T)
     _set_plane_limits(plane_ax, glob, workers)
-    plane_ax.set_title(trajectory_title(history), fontsize=12)
+    plane_ax.set_title(trajectory_title(history))
     return True
 
 
@@ -207,7 +227,7 @@ def plot_convergence(history: Any, fig: Figure | None = None) -> Figure:
             f"{s['rounds']} rounds × {s['local_steps']} local steps, lr {s['lr']}, "
             + WEIGHTING_NAMES.get(s["weighting"], s["weighting"])
             + (f", bob's data ×{s['bob_copies']}" if s.get("bob_copies", 1) != 1 else ""),
-            fontsize=12,
+            fontsize=SIZES["title"],
         )
     return fig
 
@@ -224,6 +244,7 @@ def convergence_figure() -> Figure:
     return fig
 
 
+@style()
 def plot_loss_comparison(histories: Sequence[Any], labels: Sequence[str], *, title: str) -> Axes:
     """Several runs' pooled loss on one log-scale axes (e.g. 1, 10 and 100 local steps)."""
     ax = _new_axes(None)

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from fedlearn_edu.plots import OKABE_ITO, style
+from fedlearn_edu.plots import OKABE_ITO, SIZES, WIDTHS, style
 
 __all__ = ["curves_title", "plot_curves", "plot_rounds_to_target"]
 
@@ -65,17 +65,19 @@ def plot_curves(
             values = np.asarray(history.test_accuracy if metric == "accuracy" else history.test_loss, float)
             values = 100 * values if metric == "accuracy" else values
             colour, dash = LINE_COLOURS[i % len(LINE_COLOURS)], LINE_STYLES[(i // len(LINE_COLOURS)) % 4]
-            ax.plot(np.arange(len(values)), values, dash, color=colour, label=label, lw=2.0)
+            ax.plot(np.arange(len(values)), values, dash, color=colour, label=label, lw=WIDTHS["data"])
         if target is not None and metric == "accuracy":
-            ax.axhline(100 * target, color="#777777", ls="--", lw=1.2, label=f"target {target:.0%}")
+            ax.axhline(
+                100 * target, color="#777777", ls="--", lw=WIDTHS["reference"], label=f"target {target:.0%}"
+            )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("round")
         ax.set_ylabel("test accuracy (%)" if metric == "accuracy" else "test loss (cross-entropy)")
         if metric == "loss":
             ax.set_yscale("log")
         default = curves_title(histories, labels) if metric == "accuracy" else "Test loss per round"
-        ax.set_title(default if title is None else title, fontsize=12)
-        ax.legend(loc="lower right" if metric == "accuracy" else "upper right", fontsize=10)
+        ax.set_title(default if title is None else title)
+        ax.legend(loc="lower right" if metric == "accuracy" else "upper right")
     return ax
 
 
@@ -105,12 +107,12 @@ def plot_rounds_to_target(
                     f"not reached in {total} ",
                     va="center",
                     ha="right",
-                    fontsize=10,
+                    fontsize=SIZES["note"],
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
                 )
             else:
                 ax.barh(i, r, color=colour, height=0.6)
-                ax.text(r, i, f" {r}", va="center", fontsize=10)
+                ax.text(r, i, f" {r}", va="center", fontsize=SIZES["note"])
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlabel(f"rounds to reach {target:.0%} test accuracy")
@@ -122,5 +124,5 @@ def plot_rounds_to_target(
             if done
             else f"No run reached {target:.0%} test accuracy"
         )
-        ax.set_title(default if title is None else title, fontsize=12)
+        ax.set_title(default if title is None else title)
     return ax

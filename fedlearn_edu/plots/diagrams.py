@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from fedlearn_edu.plots import COLOURS, client_colour
+from fedlearn_edu.plots import COLOURS, SIZES, WIDTHS, client_colour, style
 
 DATA_COLOUR = "#D55E00"  # raw records: vermillion wherever they appear
 MODEL_COLOUR = "#0072B2"  # parameters: blue wherever they travel
@@ -22,16 +22,18 @@ def _box(ax, x, y, w, h, label, colour, text_colour="black"):
             boxstyle="round,pad=0.02,rounding_size=0.04",
             facecolor=colour,
             edgecolor="black",
-            linewidth=1.2,
+            linewidth=WIDTHS["thin"],
             alpha=0.9,
         )
     )
-    ax.text(x, y, label, ha="center", va="center", fontsize=11, color=text_colour, weight="bold")
+    ax.text(x, y, label, ha="center", va="center", fontsize=SIZES["text"], color=text_colour, weight="bold")
 
 
 def _arrow(ax, start, end, colour, label, offset=(0.0, 0.0)):
     ax.add_patch(
-        FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=colour, linewidth=2.2)
+        FancyArrowPatch(
+            start, end, arrowstyle="-|>", mutation_scale=16, color=colour, linewidth=WIDTHS["data"]
+        )
     )
     mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
     ax.text(
@@ -39,7 +41,7 @@ def _arrow(ax, start, end, colour, label, offset=(0.0, 0.0)):
         label,
         ha="center",
         va="center",
-        fontsize=9.5,
+        fontsize=SIZES["note"],
         color=colour,
         bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
     )
@@ -59,6 +61,7 @@ def _records(ax, x, y):
         )
 
 
+@style()  # the kit's fonts and widths while the figure is made
 def draw_centralised_vs_federated(
     names: Sequence[str] = ("hospital A", "hospital B", "hospital C"),
 ) -> plt.Figure:
@@ -78,13 +81,13 @@ def draw_centralised_vs_federated(
             "server",
             ha="center",
             va="center",
-            fontsize=11,
+            fontsize=SIZES["text"],
             weight="bold",
             color="white" if federated else "black",
         )
         for k, (x, name) in enumerate(zip(xs, names)):
             _box(ax, x, 0.2, 0.27, 0.2, "", client_colour(k))
-            ax.text(x, 0.25, name, ha="center", va="center", fontsize=10.5, weight="bold")
+            ax.text(x, 0.25, name, ha="center", va="center", fontsize=SIZES["text"], weight="bold")
             if federated:
                 _records(ax, x, 0.15)
                 top = 0.5 + (x - 0.5) * 0.45
@@ -98,11 +101,17 @@ def draw_centralised_vs_federated(
                 _records(ax, 0.5 + (k - 1) * 0.2, 0.81)
                 _arrow(ax, (x, 0.31), (0.5 + (x - 0.5) * 0.45, 0.76), DATA_COLOUR, "raw records")
         if federated:
-            ax.text(0.5, 0.02, "the records never leave; only parameters travel", ha="center", fontsize=11)
-            ax.set_title("Federated: the model goes to the data", fontsize=14)
+            ax.text(
+                0.5,
+                0.02,
+                "the records never leave; only parameters travel",
+                ha="center",
+                fontsize=SIZES["text"],
+            )
+            ax.set_title("Federated: the model goes to the data")
         else:
-            ax.text(0.5, 0.02, "every record is copied to one place", ha="center", fontsize=11)
-            ax.set_title("Centralised: the data goes to the model", fontsize=14)
+            ax.text(0.5, 0.02, "every record is copied to one place", ha="center", fontsize=SIZES["text"])
+            ax.set_title("Centralised: the data goes to the model")
     fig.tight_layout()
     return fig
 

@@ -58,7 +58,7 @@ def plot_label_heatmap(
         ax.grid(False)
         ax.set_xlabel("label")
         ax.set_ylabel("client")
-        ax.set_title(heatmap_title(counts) if title is None else title, fontsize=12)
+        ax.set_title(heatmap_title(counts) if title is None else title)
         if colorbar:
             ax.figure.colorbar(image, ax=ax, label="examples", fraction=0.05, pad=0.03)
     return ax
@@ -78,7 +78,7 @@ def plot_client_sizes(
         ax.set_xlabel("examples held")
         ax.set_ylabel("client")
         default = f"Sizes {sizes.min()} to {sizes.max()}"
-        ax.set_title(default if title is None else title, fontsize=12)
+        ax.set_title(default if title is None else title)
     return ax
 
 
@@ -113,5 +113,5 @@ def plot_partition(
         if sort:
             left.set_ylabel("client (sorted by main label)")
         if title:
-            fig.suptitle(title, fontsize=14)
+            fig.suptitle(title)
     return fig

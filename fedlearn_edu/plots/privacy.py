@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
-from fedlearn_edu.plots import COLOURS, OKABE_ITO, style
+from fedlearn_edu.plots import COLOURS, OKABE_ITO, SIZES, WIDTHS, style
 
 __all__ = [
     "plot_accuracy_vs_epsilon",
@@ -29,7 +29,7 @@ __all__ = [
 
 def _image(ax: Axes, pixels: np.ndarray, label: str) -> None:
     ax.imshow(np.asarray(pixels, dtype=float).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-    ax.set_title(label, fontsize=11)
+    ax.set_title(label, fontsize=SIZES["text"])
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
@@ -41,7 +41,7 @@ def plot_reconstruction(
     """The client's image, then the attacker's guess after each number of iterations (8x8, ink dark)."""
     with style():
         n = len(snapshots) + 1
-        fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 2.3))
+        fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 2.4), layout="constrained")
         _image(axes[0], original, "the client's\nimage")
         for ax, (step, guess) in zip(axes[1:], sorted(snapshots.items()), strict=True):
             mse = float(np.mean((np.ravel(guess) - np.ravel(original)) ** 2))
@@ -50,9 +50,8 @@ def plot_reconstruction(
             for spine in ax.spines.values():
                 spine.set_visible(True)
                 spine.set_color(COLOURS["global"] if i == 0 else COLOURS["client"])
-                spine.set_linewidth(2 if i == 0 else 0.8)
-        fig.suptitle(title, fontsize=13)
-        fig.tight_layout()
+                spine.set_linewidth(WIDTHS["data"] if i == 0 else WIDTHS["thin"])
+        fig.suptitle(title)
     return fig
 
 
@@ -77,13 +76,19 @@ def plot_defence_errors(
             for i, e in enumerate(errs):
                 ax.scatter(np.full(len(e), i), e, s=14, color=colour, alpha=0.45, zorder=2)
             ax.plot(positions, [e.mean() for e in errs], "o-", color=colour, zorder=3, label="mean of trials")
-            ax.axhline(baseline, color=COLOURS["client"], ls="--", lw=1.5, label="guess: the average digit")
+            ax.axhline(
+                baseline,
+                color=COLOURS["client"],
+                ls="--",
+                lw=WIDTHS["reference"],
+                label="guess: the average digit",
+            )
             ax.set_xticks(positions, [str(x) for x in xs])
             ax.set_xlabel(name)
         first = np.atleast_1d(axes)[0]
         first.set_ylabel("reconstruction error\n(mean squared, pixels in [0, 1])")
-        first.legend(loc="upper left", fontsize=9)
-        fig.suptitle(title, fontsize=14)
+        first.legend(loc="upper left")
+        fig.suptitle(title)
         fig.tight_layout()
     return fig
 
@@ -104,7 +109,7 @@ def plot_dp_runs(histories: Sequence, *, title: str, ax: Axes | None = None) -> 
         ax.set_ylabel("test accuracy")
         ax.set_ylim(0, 1)
         ax.set_title(title)
-        ax.legend(loc="lower right", fontsize=10)
+        ax.legend(loc="lower right")
     return ax
 
 
@@ -123,7 +128,13 @@ def plot_accuracy_vs_epsilon(
         for (label, (eps, acc)), colour in zip(curves.items(), colours, strict=False):
             ax.plot(eps, acc, "o-", color=colour, label=label)
             if label in references:
-                ax.axhline(references[label], color=colour, ls="--", lw=1.5, label=f"{label}, no noise")
+                ax.axhline(
+                    references[label],
+                    color=colour,
+                    ls="--",
+                    lw=WIDTHS["reference"],
+                    label=f"{label}, no noise",
+                )
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_formatter(NullFormatter())
@@ -135,7 +146,7 @@ def plot_accuracy_vs_epsilon(
         lowest = min(min(a) for _, a in curves.values())
         ax.set_ylim(max(0.0, np.floor(10 * lowest - 1) / 10), 1)
         ax.set_title(title)
-        ax.legend(loc="lower right", fontsize=10)
+        ax.legend(loc="lower right")
     return ax
 
 
@@ -156,6 +167,6 @@ def plot_masked_update(update: np.ndarray, masked: np.ndarray, *, title: str) ->
         right.set_ylim(0, 1)
         for ax in (left, right):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        fig.suptitle(title, fontsize=14)
+        fig.suptitle(title)
         fig.tight_layout()
     return fig

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from fedlearn_edu.plots import COLOURS, OKABE_ITO, style
+from fedlearn_edu.plots import COLOURS, OKABE_ITO, SIZES, WIDTHS, style
 
 __all__ = [
     "AGGREGATOR_COLOURS",
@@ -57,12 +57,16 @@ def plot_aggregates_1d(values: Sequence[float], results: Mapping[str, float], *,
         for i, (name, value) in enumerate(results.items()):
             colour = AGGREGATOR_COLOURS.get(name, OKABE_ITO[i % len(OKABE_ITO)])
             ax.axvline(
-                value, color=colour, lw=2, ls=["-", "--", ":", "-."][i % 4], label=f"{name}: {value:.3g}"
+                value,
+                color=colour,
+                lw=WIDTHS["data"],
+                ls=["-", "--", ":", "-."][i % 4],
+                label=f"{name}: {value:.3g}",
             )
         ax.set_yticks([])
         ax.set_xlabel("value sent by each client")
         ax.set_title(title)
-        ax.legend(loc="upper center", ncol=3, fontsize=10, bbox_to_anchor=(0.5, -0.3))
+        ax.legend(loc="upper center", ncol=3, bbox_to_anchor=(0.5, -0.3))
     return ax
 
 
@@ -91,8 +95,8 @@ def plot_attack_grid(results: Sequence[Any], *, title: str) -> Figure:
             ax.set_ylabel("triggered images → target" if success else "clean test accuracy")
         for ax in axes[1]:
             ax.set_xlabel("fraction of clients attacking")
-        axes[0, 0].legend(fontsize=9, loc="lower left")
-        fig.suptitle(title, fontsize=14)
+        axes[0, 0].legend(loc="lower left")
+        fig.suptitle(title)
         fig.tight_layout()
     return fig
 
@@ -109,12 +113,12 @@ def plot_benign_cost(accuracy: Mapping[str, Mapping[str, float]], *, title: str)
         ):
             xs = np.arange(len(names)) + (j - (len(splits) - 1) / 2) * width
             bars = ax.bar(xs, [accuracy[split][n] for n in names], width, color=colour, label=split)
-            ax.bar_label(bars, fmt="%.2f", fontsize=9)
+            ax.bar_label(bars, fmt="%.2f", fontsize=SIZES["note"])
         ax.set_xticks(np.arange(len(names)), names, rotation=15)
         ax.set_ylabel("test accuracy, no attack")
         ax.set_ylim(0, 1.2)
         ax.set_title(title)
-        ax.legend(loc="upper center", ncol=len(splits), fontsize=10)
+        ax.legend(loc="upper center", ncol=len(splits))
     return ax
 
 
@@ -134,6 +138,6 @@ def plot_triggered(clean: np.ndarray, triggered: np.ndarray, *, title: str) -> F
                     spine.set_visible(True)
                     spine.set_color(COLOURS["client"])
             axes[row, 0].set_ylabel(label)
-        fig.suptitle(title, fontsize=13)
+        fig.suptitle(title)
         fig.tight_layout()
     return fig

@@ -37,7 +37,6 @@ __all__ = [
     "clip_to_norm",
     "dp_fedavg_step",
     "poisson_sample",
-    "run_dp_fedavg",
 ]
 
 Model = TypeVar("Model")
@@ -110,44 +109,3 @@ def dp_fedavg_step(
         for key, a in total.arrays.items()
     }
     return unstack(total, reduced)
-
-
-def run_dp_fedavg(
-    data,
-    partitions: Sequence[Sequence[int]],
-    model,
-    *,
-    rounds: int,
-    sample_rate: float,
-    clip_norm: float,
-    noise_multiplier: float,
-    delta: float,
-    E: int = 1,
-    B: int | None = 10,
-    lr: float = 0.1,
-    seed: int = 0,
-):
-    """DP-FedAvg (:class:`fedlearn_edu.algorithms.DPFedAvg`) with the simulation's fast engine, every
-    client offered every round (each takes part with probability ``sample_rate``); the History's
-    ``config["epsilon"]`` is the (epsilon, delta) spent (``inf`` without noise).
-    ``history.sampled[r]`` are the clients that took part in round r + 1."""
-    from fedlearn_edu.algorithms.dp import DPFedAvg
-    from fedlearn_edu.privacy.accountant import epsilon
-    from fedlearn_edu.simulation import simulate
-
-    check_count(rounds, "rounds")
-    check_fraction(sample_rate, "sample_rate")
-    check_real(clip_norm, "clip_norm (C)", low=0, include_low=False)
-    check_real(noise_multiplier, "noise_multiplier (sigma)", low=0)
-    check_real(delta, "delta", low=0, high=1, include_low=False, include_high=False)
-
-    algorithm = DPFedAvg(clip_norm, noise_multiplier, sample_rate)
-    history = simulate(
-        data, partitions, algorithm, model, rounds=rounds, C=1.0, E=E, B=B, lr=lr, seed=seed, progress=False
-    )
-    eps = epsilon(noise_multiplier, sample_rate, rounds, delta)
-    history.config.update(
-        epsilon=eps, delta=delta, clip_norm=clip_norm, noise_multiplier=noise_multiplier, sample_rate=sample_rate,
-        label=f"σ = {noise_multiplier:g}, ε = {eps:.2f}" if np.isfinite(eps) else "σ = 0: no privacy",
-    )  # fmt: skip
-    return history

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from fedlearn_edu.checker import Case, ChoiceProblem, FunctionProblem, Mistake, ValueProblem, label_problems
+from fedlearn_edu.checker import (
+    EXACT,
+    Case,
+    ChoiceProblem,
+    FunctionProblem,
+    Mistake,
+    ValueProblem,
+    label_problems,
+)
 
 NOTEBOOK = "01_why_federated_learning"
 
@@ -69,6 +77,15 @@ q3 = FunctionProblem(
             "you divided the other way round: x = grad_w / grad_b.",
         ),
         Mistake(lambda gw, gb: list(gw), "that is grad_w itself; it is x multiplied by grad_b, so divide."),
+        Mistake(
+            lambda gw, gb: (np.asarray(gw, dtype=float) / abs(float(gb))).tolist(),
+            "the sign is lost: divide by grad_b itself, not by its absolute value. When the prediction "
+            "is too small, grad_b is negative, and so is grad_w.",
+        ),
+        Mistake(
+            lambda gw, gb: (np.asarray(gw, dtype=float) / (2 * float(gb))).tolist(),
+            "the factor 2 is in both gradients, so it cancels: x = grad_w / grad_b, with no extra 2.",
+        ),
     ],
     hints=[
         "For one example, grad_w = 2 (prediction - y) x and grad_b = 2 (prediction - y). What is grad_w / grad_b?",
@@ -80,7 +97,7 @@ q4 = ValueProblem(
     "megabytes",
     title="How much does one phone send and receive?",
     expected=800,
-    rtol=1e-3,
+    **EXACT,  # arithmetic on given numbers: 800 exactly
     mistakes=[
         Mistake(
             400, "that counts one direction only: the model comes down and the update goes up, every round."
@@ -88,6 +105,7 @@ q4 = ValueProblem(
         Mistake(200, "each float32 parameter takes 4 bytes."),
         Mistake(6400, "that is megabits: a byte is 8 bits; the question asks for megabytes."),
         Mistake(8, "that is one round; there are 100."),
+        Mistake(800 * 1e6 / 2**20, "that is in MiB (2**20 bytes); here 1 MB is 1,000,000 bytes."),
     ],
     hints=[
         "One copy of the model: 1,000,000 parameters x 4 bytes = 4,000,000 bytes = 4 MB.",

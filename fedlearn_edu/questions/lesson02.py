@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from fedlearn_edu.aggregate import fedavg, federated_mean
 from fedlearn_edu.checker import (
     Case,
@@ -28,6 +30,10 @@ q1 = FunctionProblem(
         Case([[1.0, -2.0], [3.0, 4.0]]),
         Case([[5.0, 6.0, 7.0, 8.0]], label="a single client"),
         Case([[0.0], [1.0], [1.0], [0.0], [3.0]]),
+        # means with more than one decimal, where the median differs from the mean:
+        # round(answer, 1), round(answer, 2) and the coordinate-wise median fail here
+        Case([[0.1, 0.25], [0.3, 0.4], [0.7, 1.0]], label="means with many decimals"),
+        Case([[1.0, 2.0, 4.0], [2.0, 2.0, 1.0], [4.0, 5.0, 1.0], [1.0, 2.0, 1.0]], label="four clients"),
     ],
     reference=federated_mean,
     mistakes=[
@@ -41,6 +47,18 @@ q1 = FunctionProblem(
         Mistake(
             lambda models: [sum(m) / len(m) for m in models],
             "you averaged inside each client's vector; average across clients, coordinate by coordinate.",
+        ),
+        Mistake(
+            lambda models: [round(v, 1) for v in federated_mean(models)],
+            "the numbers were rounded; return them exactly as computed.",
+        ),
+        Mistake(
+            lambda models: [round(v, 2) for v in federated_mean(models)],
+            "the numbers were rounded; return them exactly as computed.",
+        ),
+        Mistake(
+            lambda models: [statistics.median(c) for c in zip(*models)],
+            "that is the median of each coordinate; the formula asks for the mean, sum / N.",
         ),
     ],
     hints=[
@@ -72,6 +90,12 @@ q2 = FunctionProblem(
             lambda models, n: [sum(nk * w for nk, w in zip(n, col)) / len(models) for col in zip(*models)],
             "you divided by the number of clients; the weights n_k / n must divide by the total number of samples.",
         ),
+        Mistake(
+            lambda models, n: [
+                sum(nk * w for nk, w in zip(reversed(n), col)) / sum(n) for col in zip(*models)
+            ],
+            "the weights went to the wrong clients: num_samples[k] belongs to models[k].",
+        ),
     ],
     hints=[
         "Each client's weight is p_k = n_k / n, where n = sum(num_samples). The weights add up to 1.",
@@ -87,6 +111,8 @@ q3 = ValueProblem(
     mistakes=[
         Mistake([0.6, 0.9, 1.2], "that is the sum of the three vectors: divide each coordinate by 3."),
         Mistake([0.2, 0.3], "the result has as many coordinates as each client's vector: three."),
+        Mistake([0.225, 0.325, 0.425], "that is Question 4's weighted mean; here every node counts equally."),
+        Mistake([0.1, 0.2, 0.3], "that is the first node's vector; average all three."),
     ],
     hints=[
         "Add the three vectors coordinate by coordinate, then divide each sum by N = 3.",
@@ -101,6 +127,8 @@ q4 = ValueProblem(
     mistakes=[
         Mistake([0.2, 0.3, 0.4], "that is the unweighted mean; the third node holds half of all samples."),
         Mistake([4.5, 6.5, 8.5], "you multiplied by n_k = 10, 10, 20 but forgot to divide by n = 40."),
+        Mistake([0.175, 0.275, 0.375], "the 20 samples belong to the third node, [0.3, 0.4, 0.5]."),
+        Mistake([1.5, 6.5 / 3, 8.5 / 3], "you divided by N = 3; the weighted form divides by n = 40."),
     ],
     hints=[
         "n = 10 + 10 + 20 = 40, so the weights are 10/40, 10/40 and 20/40.",
@@ -140,6 +168,10 @@ q5 = FunctionProblem(
         Mistake(
             lambda sds: {k: sum(sd[k] for sd in sds) for k in sds[0]},
             "you summed the tensors; divide by the number of clients.",
+        ),
+        Mistake(
+            lambda sds: {k: v.clone() for k, v in sds[0].items()},
+            "that is the first client's state_dict unchanged; average over all clients.",
         ),
     ],
     hints=[

@@ -3,7 +3,9 @@
 q1-q3: write the loop (local training, averaging two ``state_dict``s, one whole round);
 q4-q9: predict, then run (one local step, a hundred, a learning rate of 0.5), checked on the numbers.
 The expected numbers come from the package's own run of the article's experiment, starting from
-``article_model(seed=5)`` as the lesson does.
+``article_model(seed=5)`` as the lesson does. The student's code runs the same experiment from the same
+seed, so q5, q7 and q9 use the course's ``EXACT`` tolerance: a number typed in from a printout, or a
+neighbouring run (99 or 200 local steps, seed 0), is told apart from the run asked for.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
+from fedlearn_edu._compare import difference
 from fedlearn_edu.aggregate import federated_mean
 from fedlearn_edu.checker import (
+    EXACT,
+    READ_OFF,
     Case,
     ChoiceProblem,
     FunctionProblem,
@@ -27,9 +32,11 @@ from fedlearn_edu.workers import VirtualWorker
 
 NOTEBOOK = "03_two_workers_pytorch"
 SEED = 5  # the lesson's starting model
-# float32 training: a correct loop written another way (torch.optim.SGD, p -= lr * p.grad) differs
-# from ours by rounding only, a few units in the 7th digit.
-RTOL, ATOL = 1e-4, 1e-5
+# float32 training: a correct loop written another way (torch.optim.SGD, p -= lr * p.grad, or the
+# gradient formula in float64) differs from ours by rounding only: at most 1.1e-7 relative, 6e-8 absolute
+# on q1's cases. The tolerance is 100 times that; the nearest mistake (one step too few or too many)
+# is 0.02 away.
+RTOL, ATOL = 1e-5, 1e-6
 
 
 def _state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -116,6 +123,14 @@ q1 = FunctionProblem(
             "you took a single step; the loop must take `steps` steps.",
         ),
         Mistake(
+            lambda s, x, y, k, lr: _sgd(s, x, y, max(k - 1, 0), lr),
+            "you took one step too few: `for _ in range(steps)` runs exactly `steps` times.",
+        ),
+        Mistake(
+            lambda s, x, y, k, lr: _sgd(s, x, y, k + 1, lr),
+            "you took one step too many: `for _ in range(steps)` runs exactly `steps` times.",
+        ),
+        Mistake(
             lambda s, x, y, k, lr: {key: v.clone() for key, v in s.items()},
             "you returned the parameters you started from: did the training happen on a model you "
             "then did not return?",
@@ -161,6 +176,10 @@ q2 = FunctionProblem(
     mistakes=[
         Mistake(lambda a, b: {k: a[k] + b[k] for k in a}, "you added the two models; divide the sum by 2."),
         Mistake(lambda a, b: {k: a[k].clone() for k in a}, "you returned the first model unchanged."),
+        Mistake(
+            lambda a, b: {k: a[k] + b[k] / 2 for k in a},
+            "Python divides before it adds: a + b / 2 is a + (b / 2). Write (a + b) / 2.",
+        ),
         Mistake(
             lambda a, b: {k: (a[k] + b[k]).mean() for k in a},
             "you averaged all the numbers inside each tensor; average the two models entry by entry, "
@@ -212,7 +231,8 @@ q3 = FunctionProblem(
         Mistake(
             lambda s, k, lr: _sequential(s, k, lr, average=True),
             "alice started from bob's trained model. In FedAvg both workers start from the same "
-            "global model, in parallel; each round ends with one average.",
+            "global model, in parallel; each round ends with one average. (If your code does pass "
+            "global_state to both, check that bob's training did not change global_state itself.)",
         ),
         Mistake(
             lambda s, k, lr: _sequential(s, k, lr, average=False),
@@ -220,6 +240,11 @@ q3 = FunctionProblem(
             "FedAvg: both should start from global_state, then you average.",
         ),
         Mistake(_bob_only, "you returned bob's model; the round ends with the average of bob's and alice's."),
+        Mistake(
+            lambda s, k, lr: reference_local_train(s, *article_data("pooled"), k, lr),
+            "you trained one model on bob's and alice's data together: that is centralised training, "
+            "which FL cannot do. Each worker trains on its own data only; then the server averages.",
+        ),
     ],
     hints=[
         "Both workers start from global_state: local_train(global_state, x_bob, y_bob, steps, lr), "
@@ -236,6 +261,34 @@ _BASE = train_two_workers(article_model(seed=SEED))  # the lesson's run: 10 roun
 _ONE_STEP = train_two_workers(article_model(seed=SEED), local_steps=1)
 _MANY_STEPS = train_two_workers(article_model(seed=SEED), local_steps=100)
 _BIG_LR = train_two_workers(article_model(seed=SEED), lr=0.5)
+
+
+class _TypedIn(Mistake):
+    """The right number copied from a printout: it agrees within READ_OFF's 1 %, not EXACT.
+
+    ``wrong`` is what a printout shows (three significant figures); any number within READ_OFF of the
+    exact value gets the same diagnosis.
+    """
+
+    def __init__(self, exact: float, where: str):
+        super().__init__(
+            float(f"{exact:.3g}"),
+            "that is the right number rounded, as a printout shows it. The check wants the value your "
+            f"code computed: store `{where}` itself, not a number typed in from its output.",
+        )
+        self.exact = exact
+
+    def matches(self, got, case, rtol, atol) -> bool:
+        return difference(got, self.exact, **READ_OFF) is None
+
+
+def _seed0(value: float) -> Mistake:
+    return Mistake(
+        value,
+        "that run starts from `article_model()`, whose seed is 0; the lesson's runs start from "
+        "`article_model(seed=5)`.",
+    )
+
 
 q4 = ChoiceProblem(
     "predict_one_step",
@@ -262,14 +315,19 @@ q5 = ValueProblem(
     "loss_one_step",
     title="Run: the pooled loss after 10 rounds of one local step",
     expected=_ONE_STEP.pooled_loss[-1],
-    rtol=1e-3,
-    atol=1e-8,
+    **EXACT,
     mistakes=[
         Mistake(
             _BASE.pooled_loss[-1], "that is the loss with the default 10 local steps: set local_steps=1."
         ),
+        Mistake(
+            _MANY_STEPS.pooled_loss[-1],
+            "that is the loss with 100 local steps (Question 6's run): set local_steps=1.",
+        ),
         Mistake(_ONE_STEP.pooled_loss[0], "that is the loss before any training; take the last entry, [-1]."),
         Mistake(_ONE_STEP.pooled_loss[1], "that is the loss after round 1; take the last entry, [-1]."),
+        _seed0(train_two_workers(article_model(), local_steps=1).pooled_loss[-1]),
+        _TypedIn(_ONE_STEP.pooled_loss[-1], "history.pooled_loss[-1]"),
     ],
     hints=[
         "train_two_workers(article_model(seed=5), local_steps=1) returns a history; its "
@@ -307,10 +365,13 @@ q7 = ValueProblem(
     "drift_many_steps",
     title="Run: the client drift in round 1 with a hundred local steps",
     expected=float(_MANY_STEPS.drift()[0]),
-    rtol=1e-3,
+    **EXACT,
     mistakes=[
         Mistake(float(_BASE.drift()[0]), "that is the drift with 10 local steps: set local_steps=100."),
         Mistake(float(_MANY_STEPS.drift()[-1]), "that is the last round's drift; take round 1, drift()[0]."),
+        Mistake(float(_MANY_STEPS.drift()[1]), "that is round 2's drift; round 1 is entry 0, drift()[0]."),
+        _seed0(float(train_two_workers(article_model(), rounds=1, local_steps=100).drift()[0])),
+        _TypedIn(float(_MANY_STEPS.drift()[0]), "history.drift()[0]"),
     ],
     hints=[
         "history.drift() gives, for each round, the distance between bob's and alice's models after "
@@ -341,10 +402,13 @@ q9 = ValueProblem(
     "loss_big_lr_round1",
     title="Run: the pooled loss after round 1 with learning rate 0.5",
     expected=_BIG_LR.pooled_loss[1],
-    rtol=1e-3,
+    **EXACT,
     mistakes=[
         Mistake(_BIG_LR.pooled_loss[0], "that is the loss before training (entry 0); round 1 is entry 1."),
         Mistake(_BASE.pooled_loss[1], "that is round 1 with lr 0.1: set lr=0.5."),
+        Mistake(_BIG_LR.pooled_loss[-1], "that is the last loss recorded; round 1 is entry 1."),
+        _seed0(train_two_workers(article_model(), rounds=1, lr=0.5).pooled_loss[1]),
+        _TypedIn(_BIG_LR.pooled_loss[1], "history.pooled_loss[1]"),
     ],
     hints=["train_two_workers(article_model(seed=5), lr=0.5).pooled_loss[1]"],
 )

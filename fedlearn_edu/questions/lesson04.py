@@ -3,12 +3,15 @@
 q1 and q2 are judged by properties (a partition or a sample is right if it covers, is seeded and
 has the right statistics), not by comparing with one particular sequence of random draws: there is
 more than one correct way to write them. q4 and q5 ("predict, then run") re-run the experiment the
-student was asked to run, with the kit's fast engine, and compare the numbers.
+student was asked to run and compare both the student's runs (settings and accuracy curves) and the
+number read off them (to the course's READ_OFF tolerance).
 """
 
 from __future__ import annotations
 
 import functools
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,11 +19,15 @@ import numpy as np
 from fedlearn_edu._compare import brief
 from fedlearn_edu.aggregate import fedavg, federated_mean
 from fedlearn_edu.checker import (
+    EXACT,
+    MISSING,
+    READ_OFF,
     Case,
     CustomProblem,
     FunctionProblem,
     Incorrect,
     Mistake,
+    NotAttempted,
     call_student,
     label_problems,
 )
@@ -58,8 +65,36 @@ def _parts(result: Any, n_clients: int, n: int) -> list[np.ndarray]:
     return parts
 
 
+SEEDS = range(5)  # the statistics of q1 are taken over these seeds
+
+
+def _label_skew(counts: np.ndarray) -> float:
+    """How far the clients' label mixes are from the global one: the size-weighted mean total variation."""
+    sizes = counts.sum(1)
+    keep = sizes > 0
+    mix = counts[keep] / sizes[keep, None]
+    overall = counts.sum(0) / counts.sum()
+    return float((sizes[keep] * 0.5 * np.abs(mix - overall).sum(1)).sum() / sizes.sum())
+
+
+def _chi_square(counts: np.ndarray) -> np.ndarray:
+    """Per client, Pearson's chi-square of its label counts against its fair share of every label."""
+    sizes = counts.sum(1, keepdims=True)
+    overall = counts.sum(0) / counts.sum()
+    fair = np.maximum(sizes * overall, 1e-12)
+    return ((counts - sizes * overall) ** 2 / fair).sum(1)
+
+
 def _judge_dirichlet(func: Any) -> str:
+    """A right answer is any label-skew split: judged by its statistics over several seeds.
+
+    Per-label Dirichlet cuts (the solution), per-label multinomial allocation and per-client class
+    proportions (Hsu et al. 2019) all pass; a split with one proportion vector for all labels
+    (quantity skew), an IID split, or one that is skewed at every alpha does not.
+    """
     from fedlearn_edu.data import label_counts
+
+    n_labels = int(LABELS.max()) + 1
 
     def split(alpha: float, seed: int) -> list[np.ndarray]:
         labels = LABELS.copy()
@@ -76,24 +111,43 @@ def _judge_dirichlet(func: Any) -> str:
         )
     if all(np.array_equal(np.sort(a), np.sort(b)) for a, b in zip(first, other, strict=True)):
         raise Incorrect("seed=0 and seed=1 gave the same partition: your function ignores its seed.")
-    skewed = label_counts(split(0.01, 0), LABELS, 10)
-    top_share = (skewed.max(0) / skewed.sum(0)).mean()
-    if top_share < 0.8:
+
+    # alpha = 0.01: each client's label mix is far from the global one. Per-label Dirichlet splits
+    # give a mean total variation of about 0.7; an IID split about 0.17 (sampling noise); quantity
+    # skew (one share vector for all labels) about 0: every client keeps the global mix.
+    skewed = [label_counts(split(0.01, seed), LABELS, n_labels) for seed in SEEDS]
+    distance = float(np.mean([_label_skew(counts) for counts in skewed]))
+    if distance < 0.4:
+        sizes = ", ".join(str(int(n)) for n in skewed[0].sum(1))
         raise Incorrect(
-            f"with alpha=0.01 each label should go (almost) entirely to one client, but on average only "
-            f"{top_share:.0%} of a label sits on its biggest client. Does alpha reach "
-            "`rng.dirichlet(alpha * np.ones(n_clients))`, once per label?"
+            f"with alpha=0.01 the clients' label mixes should differ strongly (each client holds mostly one "
+            f"or two labels), but they stay close to the overall mix (mean total-variation distance "
+            f"{distance:.2f} over seeds 0-4; a label-skew split gives about 0.7, IID about 0.2). "
+            f"Client sizes for seed 0: {sizes}. "
+            "Draw a separate share vector for each label (rng.dirichlet inside the loop over labels): "
+            "one vector for all labels only changes how *many* examples a client gets (quantity skew), "
+            "not *which* labels."
         )
-    mixed = label_counts(split(1000.0, 0), LABELS, 10)
-    if np.abs(mixed - 4).max() > 2:
+
+    # alpha = 1000: every client's mix is the global one up to sampling noise. Under multinomial
+    # sampling each client's chi-square statistic has mean (labels - 1) = 9; allow three times that
+    # on average over clients and seeds (per-client proportions in the style of Hsu et al. give
+    # about 12, the solution's rounded cuts about 0; a split skewed at every alpha gives > 100).
+    mixed = [label_counts(split(1000.0, seed), LABELS, n_labels) for seed in SEEDS]
+    chi = np.concatenate([_chi_square(counts) for counts in mixed])
+    if chi.mean() > 3 * (n_labels - 1):
+        seed, client = divmod(int(np.argmax(chi)), 5)
+        counts = mixed[seed][client]
+        fair = counts.sum() / n_labels
         raise Incorrect(
-            "with alpha=1000 every client should get about its fair share (20 / 5 = 4) of every label, "
-            f"but the counts per client and label range from {mixed.min()} to {mixed.max()}. "
-            "Split each label's examples in the drawn proportions, label by label."
+            f"with alpha=1000 every client should get about its fair share of every label, but with seed "
+            f"{seed} client {client} holds the label counts {counts.tolist()} (about {fair:.0f} each "
+            "expected). A large alpha makes the Dirichlet shares nearly equal: does alpha reach "
+            "`rng.dirichlet(alpha * np.ones(n_clients))`?"
         )
     return (
-        "Your split covers every example once, is seeded, and moves from one label per client "
-        "(alpha=0.01) to IID (alpha=1000)."
+        "Your split covers every example once, is seeded, gives each client only a few labels at "
+        "alpha=0.01 and every client the overall label mix at alpha=1000 (checked over 5 seeds)."
     )
 
 
@@ -123,15 +177,19 @@ def _judge_sampling(func: Any) -> str:
             raise Incorrect(f"return an array (or list) of client ids, whole numbers; got {brief(result)}")
         return chosen
 
-    for n_clients, fraction, m in [(100, 0.1, 10), (10, 1.0, 10), (10, 0.27, 3), (10, 0.01, 1)]:
-        chosen = sample(n_clients, fraction, 0)
+    def valid(chosen: np.ndarray, n_clients: int, fraction: float, m: int) -> None:
         call = f"sample_clients({n_clients}, {fraction}, rng)"
         if len(chosen) == 0:
             raise Incorrect(f"{call} chose nobody: m = max(1, round(C * K)) is at least 1.")
         if len(np.unique(chosen)) != len(chosen):
             raise Incorrect(f"{call} chose a client twice ({brief(chosen)}): sample without replacement.")
         if len(chosen) != m:
-            why = " (round C·K to the nearest whole number; int() truncates 2.7 to 2)" if m == 3 else ""
+            exact = fraction * n_clients
+            why = ""
+            if len(chosen) == int(np.ceil(exact)) and m == round(exact):
+                why = f" (round C·K = {exact:g} to the *nearest* whole number; np.ceil rounds {exact:g} up)"
+            elif len(chosen) == int(exact) and m == round(exact):
+                why = f" (round C·K = {exact:g} to the nearest whole number; int() truncates it)"
             raise Incorrect(
                 f"{call} should choose m = max(1, round(C·K)) = {m} clients, not {len(chosen)}{why}."
             )
@@ -139,17 +197,51 @@ def _judge_sampling(func: Any) -> str:
             raise Incorrect(f"{call} chose {brief(chosen)}: client ids run from 0 to {n_clients - 1}.")
         if not np.all(np.diff(chosen) > 0):
             raise Incorrect(f"{call} returned {brief(chosen)}: return the ids sorted (np.sort).")
+
+    # round(2.7) = 3 but int() gives 2; round(2.1) = 2 and round(12.3) = 12 but ceil gives 3 and 13
+    for n_clients, fraction, m in [
+        (100, 0.1, 10), (10, 1.0, 10), (10, 0.27, 3), (10, 0.21, 2), (100, 0.123, 12), (10, 0.01, 1),
+    ]:  # fmt: skip
+        valid(sample(n_clients, fraction, 0), n_clients, fraction, m)
     if not np.array_equal(sample(50, 0.2, 7), sample(50, 0.2, 7)):
         raise Incorrect("the same rng seed gave different clients: draw from the `rng` you are given.")
-    draws = np.concatenate([sample(50, 0.2, seed) for seed in range(300)])
-    frequency = np.bincount(draws, minlength=50) / 300
+    draws = [sample(50, 0.2, seed) for seed in range(300)]
+    for chosen in draws:
+        valid(chosen, 50, 0.2, 10)
+    frequency = np.bincount(np.concatenate(draws), minlength=50) / 300
+    # each client's count is Binomial(300, 0.2): standard deviation 2.3% of rounds; 0.12 is 5 of them
     if np.abs(frequency - 0.2).max() > 0.12:
         raise Incorrect(
             "over 300 rounds with K=50, C=0.2 some clients were picked far more often than others "
             f"(from {frequency.min():.0%} to {frequency.max():.0%} of rounds; each should be near 20%): "
             "choose uniformly at random, e.g. rng.choice(n_clients, size=m, replace=False)."
         )
-    return "Right count, no repeats, sorted, seeded through rng, and every client has the same chance."
+    # Every client having the same chance is not enough: every *pair* must have it too, or the
+    # clients always train together in the same groups (a block of neighbours, every 3rd id...).
+    # Uniform sampling of m = 3 of K = 10 picks a given pair with probability 3·2 / (10·9) = 1/15;
+    # over 2000 rounds a pair's count is about Binomial(2000, 1/15): 133 ± 11. Allow 6 standard deviations.
+    rounds, k, m = 2000, 10, 3
+    together = np.zeros((k, k), dtype=int)
+    for seed in range(rounds):
+        chosen = sample(k, 0.3, 1000 + seed)
+        valid(chosen, k, 0.3, m)
+        together[np.ix_(chosen, chosen)] += 1
+    pairs = together[np.triu_indices(k, 1)]
+    expected = rounds * m * (m - 1) / (k * (k - 1))
+    spread = 6 * np.sqrt(expected * (1 - m * (m - 1) / (k * (k - 1))))
+    if np.abs(pairs - expected).max() > spread:
+        i, j = np.unravel_index(np.argmax(np.abs(together - expected) * np.triu(np.ones((k, k)), 1)), (k, k))
+        raise Incorrect(
+            f"over {rounds} rounds of sample_clients({k}, 0.3, rng), clients {i} and {j} were chosen together "
+            f"{together[i, j]} times, but with {m} of {k} clients picked uniformly at random every pair "
+            f"meets about {expected:.0f} times (pairs ranged from {pairs.min()} to {pairs.max()}). Each "
+            "client's own chance is right, but the clients come in fixed groups: a block of neighbours "
+            "or every k-th id is not a random sample. Use rng.choice(n_clients, size=m, replace=False)."
+        )
+    return (
+        "Right count, no repeats, sorted, seeded through rng, every client has the same chance, and "
+        "so does every pair of clients."
+    )
 
 
 q2 = CustomProblem(
@@ -221,11 +313,34 @@ q3 = FunctionProblem(
 
 
 # --- q4, q5: predict, then run ---------------------------------------------------------------
+# The student types a number read off two runs; many wrong runs give nearly the same number, so the
+# check also looks at the runs themselves (their settings and accuracy curves), and accepts the
+# number with the course's READ_OFF tolerance.
+
+
+class RunsProblem(CustomProblem):
+    """A number computed from two runs: ``check()`` also picks up the runs by name from the notebook.
+
+    The value judged is ``{target: number, run_name: History, ...}``; ``check(x)`` with a bare number
+    judges ``{target: x}`` and asks for the runs.
+    """
+
+    def __init__(self, target: str, *, runs: tuple[str, ...], **kw: Any):
+        super().__init__(target, **kw)
+        self.runs = runs
+
+    def check(self, value: Any = MISSING) -> None:
+        names = sys._getframe(1).f_globals
+        if value is MISSING:
+            value = {name: names.get(name, MISSING) for name in (self.target, *self.runs)}
+        elif not isinstance(value, Mapping):
+            value = {self.target: value, **{name: names.get(name, MISSING) for name in self.runs}}
+        super().check(value)
 
 
 @functools.cache
-def _experiments() -> dict[str, float]:
-    """The numbers of q4 and q5, computed the way the exercise notebook asks (a second or two)."""
+def _experiments() -> dict[str, Any]:
+    """The runs of q4 and q5, made the way the exercise notebook asks (a second or two)."""
     from fedlearn_edu.data import iid_partition, load_digits, shard_partition
     from fedlearn_edu.simulation import run_fedavg
 
@@ -233,16 +348,80 @@ def _experiments() -> dict[str, float]:
     iid = iid_partition(digits.y_train, 100, seed=0)
     one_digit = shard_partition(digits.y_train, 100, shards_per_client=1, seed=0)
     common = {"C": 0.1, "lr": 0.1, "seed": 0}
-    fedsgd = run_fedavg(digits, iid, rounds=500, E=1, B=None, stop_at=0.93, **common)
-    fedavg_run = run_fedavg(digits, iid, rounds=500, E=5, B=10, stop_at=0.93, **common)
-    iid10 = run_fedavg(digits, iid, rounds=10, E=5, B=10, **common)
-    skew10 = run_fedavg(digits, one_digit, rounds=10, E=5, B=10, **common)
     return {
-        "fedsgd": fedsgd.rounds_to(0.93),
-        "fedavg": fedavg_run.rounds_to(0.93),
-        "iid": iid10.final_accuracy,
-        "skew": skew10.final_accuracy,
+        "fedsgd": run_fedavg(digits, iid, rounds=500, E=1, B=None, stop_at=TARGET, **common),
+        "fedavg_run": run_fedavg(digits, iid, rounds=500, E=5, B=10, stop_at=TARGET, **common),
+        "iid_run": run_fedavg(digits, iid, rounds=10, E=5, B=10, **common),
+        "skewed_run": run_fedavg(digits, one_digit, rounds=10, E=5, B=10, **common),
     }
+
+
+TARGET = 0.93
+_SETTINGS = ("K", "C", "E", "B", "lr", "seed", "loss", "aggregate")
+_RUNS = {
+    "fedsgd": "FedSGD on the IID split: iid_partition(digits.y_train, 100, seed=0), E=1, B=None",
+    "fedavg_run": "FedAvg on the IID split: iid_partition(digits.y_train, 100, seed=0), E=5, B=10",
+    "iid_run": "the IID run: iid_partition(digits.y_train, 100, seed=0), 10 rounds",
+    "skewed_run": "the one-digit run: shard_partition(digits.y_train, 100, shards_per_client=1, seed=0), "
+    "10 rounds",
+}
+
+
+def _given(value: Any) -> bool:
+    return value is not MISSING and value is not Ellipsis
+
+
+def _unpack(value: Any, target: str, runs: tuple[str, ...]) -> tuple[Any, dict[str, Any] | None]:
+    """The number and the runs; ``None`` for the runs if any is missing (the number is judged alone)."""
+    if not isinstance(value, Mapping):
+        value = {target: value}
+    got = value.get(target, MISSING)
+    given = {name: value.get(name, MISSING) for name in runs}
+    if all(_given(run) for run in given.values()):
+        return got, given
+    if not _given(got):
+        raise NotAttempted(f"Set `{target}`, and keep your runs in {' and '.join(f'`{r}`' for r in runs)}.")
+    return got, None
+
+
+def _runs_missing(runs: tuple[str, ...]) -> NotAttempted:
+    return NotAttempted(
+        "The check also looks at your runs: keep them in variables named "
+        f"{' and '.join(f'`{r}`' for r in runs)} (the History objects run_fedavg returns), then check again."
+    )
+
+
+def _judge_run(name: str, run: Any, reference: Any, *, reach: bool) -> None:
+    """Is ``run`` the run the question describes? Its settings, then its accuracy curve."""
+    from fedlearn_edu.simulation import History
+
+    what = _RUNS[name]
+    if not isinstance(run, History):
+        raise Incorrect(f"`{name}` should be what run_fedavg returns ({what}), not {brief(run)}.")
+    for key in _SETTINGS:
+        mine, want = run.config.get(key), reference.config.get(key)
+        if mine != want:
+            raise Incorrect(
+                f"`{name}` ran with {key}={mine!r}, but the question asks for {key}={want!r} ({what}; "
+                "C=0.1, lr=0.1, seed=0)."
+            )
+    n = min(len(run.test_accuracy), len(reference.test_accuracy))
+    mine, want = np.asarray(run.test_accuracy[:n]), np.asarray(reference.test_accuracy[:n])
+    if not np.allclose(mine, want, **EXACT):
+        r = int(np.flatnonzero(~np.isclose(mine, want, **EXACT))[0])
+        raise Incorrect(
+            f"`{name}` has the right settings, but not the right data: after round {r} its test accuracy is "
+            f"{mine[r]:.4f}, the run the question describes has {want[r]:.4f}. Check the partition "
+            f"({what})."
+        )
+    if reach and run.rounds_to(TARGET) is None:
+        raise Incorrect(
+            f"`{name}` stopped after {run.rounds} rounds without reaching {TARGET:.0%}, so "
+            f"`{name}.rounds_to({TARGET})` is None. run_fedavg runs `rounds` rounds (10 unless you say "
+            f"otherwise): pass rounds=500 -- stop_at={TARGET} ends the run as soon as it gets there."
+        )
+    if not reach and run.rounds != reference.rounds:
+        raise Incorrect(f"`{name}` ran {run.rounds} rounds; the question asks for {reference.rounds}.")
 
 
 def _number(value: Any, name: str) -> float:
@@ -252,61 +431,90 @@ def _number(value: Any, name: str) -> float:
         raise Incorrect(f"`{name}` should be a number, not {brief(value)}.") from None
 
 
+def _read_off(got: float, want: float) -> bool:
+    return bool(np.isclose(got, want, **READ_OFF))
+
+
 def _judge_speedup(value: Any) -> str:
-    got, e = _number(value, "speedup"), _experiments()
-    want = e["fedsgd"] / e["fedavg"]
-    if np.isclose(got, want, rtol=1e-6):
-        return (
-            f"FedSGD needs {e['fedsgd']} rounds, FedAvg (E=5, B=10) {e['fedavg']}: {want:.1f} times fewer "
-            "rounds for the same accuracy, because each round does ~10 local steps instead of 1."
-        )
-    if np.isclose(got, 1 / want, rtol=1e-6):
+    names = ("fedsgd", "fedavg_run")
+    got, runs = _unpack(value, "speedup", names)
+    e = _experiments()
+    for name, run in (runs or {}).items():
+        _judge_run(name, run, e[name], reach=True)
+    if not _given(got):
+        raise NotAttempted("Your runs are right: now set `speedup`.")
+    got = _number(got, "speedup")
+    fedsgd, fedavg_rounds = e["fedsgd"].rounds_to(TARGET), e["fedavg_run"].rounds_to(TARGET)
+    want = fedsgd / fedavg_rounds
+    if _read_off(got, 1 / want):
         raise Incorrect("you divided the other way round: speedup = FedSGD's rounds / FedAvg's rounds (> 1).")
-    raise Incorrect(
-        f"speedup = {got:.4g}, but the runs described give a different number. Check: K=100 IID clients "
-        "(iid_partition(..., seed=0)), C=0.1, lr=0.1, seed=0, stop_at=0.93, FedSGD E=1 B=None, FedAvg E=5 B=10, "
-        "and speedup = FedSGD's history.rounds_to(0.93) / FedAvg's."
+    if _read_off(got, fedsgd - fedavg_rounds):
+        raise Incorrect("you subtracted the rounds; speedup is a ratio: FedSGD's rounds / FedAvg's rounds.")
+    if not _read_off(got, want):
+        raise Incorrect(
+            f"speedup = {got:.4g}, but the runs described give {fedsgd} / {fedavg_rounds} = {want:.4g}: "
+            "speedup = fedsgd.rounds_to(0.93) / fedavg_run.rounds_to(0.93) (within 1 % is accepted: "
+            f"{want:.3g} would do)."
+        )
+    if runs is None:
+        raise _runs_missing(names)
+    return (
+        f"FedSGD needs {fedsgd} rounds, FedAvg (E=5, B=10) {fedavg_rounds}: {want:.1f} times fewer "
+        "rounds for the same accuracy, because each round does ~10 local steps instead of 1."
     )
 
 
 def _judge_gap(value: Any) -> str:
-    got, e = _number(value, "gap"), _experiments()
-    want = e["iid"] - e["skew"]
-    if np.isclose(got, want, atol=1e-9):
-        return (
-            f"After 10 rounds: {e['iid']:.1%} with IID clients, {e['skew']:.1%} with one digit per client "
-            f"({100 * want:.1f} points lost to label skew). Each client drifts towards 'always my digit'; the average repairs much "
-            "of it, but not all."
-        )
-    if np.isclose(got, -want, atol=1e-9):
+    names = ("iid_run", "skewed_run")
+    got, runs = _unpack(value, "gap", names)
+    e = _experiments()
+    for name, run in (runs or {}).items():
+        _judge_run(name, run, e[name], reach=False)
+    if not _given(got):
+        raise NotAttempted("Your runs are right: now set `gap`.")
+    got = _number(got, "gap")
+    iid, skew = e["iid_run"].final_accuracy, e["skewed_run"].final_accuracy
+    want = iid - skew
+    if _read_off(got, -want):
         raise Incorrect("the sign is flipped: gap = IID accuracy − one-digit-per-client accuracy.")
-    if np.isclose(got, 100 * want, atol=1e-6):
+    if _read_off(got, 100 * want):
         raise Incorrect("give the gap as a fraction (e.g. 0.05), not in percent.")
-    raise Incorrect(
-        f"gap = {got:.4g}, but the runs described give a different number. Check: 10 rounds, K=100, C=0.1, "
-        "E=5, B=10, lr=0.1, seed=0; IID = iid_partition(..., seed=0); one digit per client = "
-        "shard_partition(..., shards_per_client=1, seed=0); gap = difference of history.final_accuracy."
+    if not _read_off(got, want):
+        raise Incorrect(
+            f"gap = {got:.4g}, but the runs described give {iid:.4f} − {skew:.4f} = {want:.4f}: gap = "
+            "iid_run.final_accuracy − skewed_run.final_accuracy (to within 1%: round(gap, 4) is fine, "
+            "round(gap, 2) is not)."
+        )
+    if runs is None:
+        raise _runs_missing(names)
+    return (
+        f"After 10 rounds: {iid:.1%} with IID clients, {skew:.1%} with one digit per client "
+        f"({100 * want:.1f} points lost to label skew). Each client drifts towards 'always my digit'; "
+        "the average repairs much of it, but not all."
     )
 
 
-q4 = CustomProblem(
+q4 = RunsProblem(
     "speedup",
+    runs=("fedsgd", "fedavg_run"),
     title="Predict, then run: how much does local work save?",
     judge=_judge_speedup,
     hints=[
-        "Run run_fedavg twice on the IID split with stop_at=0.93: once with E=1, B=None (FedSGD), once "
-        "with E=5, B=10. history.rounds_to(0.93) gives each run's rounds.",
-        "speedup = fedsgd.rounds_to(0.93) / fedavg.rounds_to(0.93)",
+        "Run run_fedavg twice on the IID split with rounds=500 and stop_at=0.93: once with E=1, B=None "
+        "(FedSGD), once with E=5, B=10. Keep them as `fedsgd` and `fedavg_run`. "
+        "history.rounds_to(0.93) gives each run's rounds (None if the run stopped before 93%).",
+        "speedup = fedsgd.rounds_to(0.93) / fedavg_run.rounds_to(0.93)",
     ],
 )
 
-q5 = CustomProblem(
+q5 = RunsProblem(
     "gap",
+    runs=("iid_run", "skewed_run"),
     title="Predict, then run: what does label skew cost?",
     judge=_judge_gap,
     hints=[
         "Two runs of 10 rounds, identical except for the partition: iid_partition vs "
-        "shard_partition(..., shards_per_client=1).",
+        "shard_partition(..., shards_per_client=1). Keep them as `iid_run` and `skewed_run`.",
         "gap = iid_run.final_accuracy - skewed_run.final_accuracy",
     ],
 )

@@ -77,6 +77,7 @@ q2 = FunctionProblem(
         Case(np.array([1.0, -2.0, 2.0]), 1.5),
         Case(np.array([0.0, 0.0, 0.0]), 0.5, label="a client whose model did not change"),
         Case(np.array([-6.0, 8.0]), 10.0, label="exactly at the limit"),
+        Case(np.array([0.92, -0.1]), 0.9, label="norm 0.925, just above 0.9"),
     ],
     reference=lambda update, max_norm: clip_to_norm(update, max_norm),
     mistakes=[
@@ -93,6 +94,11 @@ q2 = FunctionProblem(
         Mistake(
             lambda u, c: u / np.linalg.norm(u),
             "you divided by the norm (a unit vector) but did not multiply by max_norm.",
+        ),
+        Mistake(
+            lambda u, c: u if (u**2).sum() <= c else u * (c / np.linalg.norm(u)),
+            "you compared the squared norm, sum(update**2), with max_norm: below 1 the square is smaller than "
+            "the norm, so some long updates slip through. Compare the norm itself, np.linalg.norm(update).",
         ),
     ],
     hints=[

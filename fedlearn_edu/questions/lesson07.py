@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from fedlearn_edu.aggregate import coordinate_median, krum_scores, trimmed_mean
-from fedlearn_edu.checker import Case, ChoiceProblem, FunctionProblem, Mistake, ValueProblem, label_problems
+from fedlearn_edu.checker import (
+    Case,
+    ChoiceProblem,
+    FunctionProblem,
+    Incorrect,
+    Mistake,
+    ValueProblem,
+    label_problems,
+)
 
 NOTEBOOK = "07_attacks_on_the_model"
 
@@ -71,7 +83,8 @@ def _distances(models):
     return ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
 
 
-def _score_with(models, f, *, squared=True, extra=0, include_self=False):
+def _score_with(models, f, *, squared=True, count=lambda n, f: n - f - 2, include_self=False):
+    """Krum's score as a student might write it: ``count(n, f)`` nearest, maybe itself included."""
     d = _distances(models)
     if not squared:
         d = np.sqrt(d)
@@ -79,11 +92,46 @@ def _score_with(models, f, *, squared=True, extra=0, include_self=False):
     out = []
     for i in range(n):
         others = np.sort(d[i]) if include_self else np.sort(np.delete(d[i], i))
-        out.append(float(others[: n - f - 2 + extra].sum()))
+        out.append(float(others[: max(count(n, f), 0)].sum()))
     return out
 
 
-q2 = FunctionProblem(
+class WholeFunctionProblem(FunctionProblem):
+    """A FunctionProblem that names a known mistake only when it explains the student's answer on
+    *every* case, not just on the one that failed.
+
+    Krum's mistakes coincide on small cases: at n = 5, f = 1, "n - 2f - 2 neighbours" and "itself
+    counted as a neighbour" give the same scores, as do "n - f neighbours" and "all the others".
+    Only the whole set of cases (several n and f) tells them apart.
+    """
+
+    def __init__(self, target: str, *, mistakes: Sequence[Mistake] = (), **kw: Any):
+        super().__init__(target, **kw)
+        self.known = list(mistakes)
+
+    def judge(self, func: Any) -> str:
+        try:
+            return super().judge(func)
+        except Incorrect as exc:
+            raise Incorrect(str(exc) + self._diagnose_all(func)) from None
+
+    def _diagnose_all(self, func: Any) -> str:
+        answers = []
+        for case in self.cases:
+            try:
+                answers.append(func(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)))
+            except Exception:
+                return ""
+        for mistake in self.known:
+            if all(
+                mistake.matches(got, case, self.rtol, self.atol)
+                for got, case in zip(answers, self.cases, strict=True)
+            ):
+                return "\nLikely cause: " + mistake.message
+        return ""
+
+
+q2 = WholeFunctionProblem(
     "krum_score",
     title="Krum's score",
     cases=[
@@ -93,6 +141,7 @@ q2 = FunctionProblem(
             [[0.0, 1.0], [1.0, 1.0], [2.0, 2.0], [0.5, 0.0], [9.0, 9.0], [8.0, 9.0]], 1, label="six clients"
         ),
         Case([[1.0], [2.0], [4.0], [8.0], [16.0], [32.0], [64.0]], 2, label="f = 2"),
+        Case([[float(v)] for v in (0, 1, 3, 6, 10, 15, 21, 50, 90)], 3, label="n = 9, f = 3"),
     ],
     reference=_krum_reference,
     mistakes=[
@@ -102,11 +151,26 @@ q2 = FunctionProblem(
         ),
         Mistake(
             lambda m, f: _score_with(m, f, include_self=True),
-            "you counted the client as its own nearest neighbour (distance 0); leave it out.",
+            "you added up one distance too few (n - f - 3 of the others). Usually that is the client counted "
+            "as its own nearest neighbour: its distance 0 takes one of the n - f - 2 places. Leave it out.",
         ),
         Mistake(
-            lambda m, f: _score_with(m, f, extra=1),
+            lambda m, f: _score_with(m, f, count=lambda n, f: n - 2 * f - 2),
+            "you summed n - 2f - 2 neighbours (the number in Krum's condition n > 2f + 2); the score sums "
+            "the n - f - 2 nearest.",
+        ),
+        Mistake(
+            lambda m, f: _score_with(m, f, count=lambda n, f: n - f - 1),
             "you summed n - f - 1 neighbours; Krum uses the n - f - 2 nearest.",
+        ),
+        Mistake(
+            lambda m, f: _score_with(m, f, count=lambda n, f: n - f),
+            "you summed n - f neighbours; Krum uses the n - f - 2 nearest.",
+        ),
+        Mistake(
+            lambda m, f: _score_with(m, f, count=lambda n, f: n - 2),
+            "your scores ignore n_byzantine (you summed n - 2 neighbours at every f): the score sums the "
+            "n - f - 2 nearest, so that the f attackers' far-away updates are left out.",
         ),
         Mistake(
             lambda m, f: [float(s) for s in _distances(m).sum(axis=1)],

@@ -99,6 +99,11 @@ def drive(
         first = messages[ids[0]] if ids else None
         if first is not None and all(messages[k] is first for k in training):  # one message for all
             history.values_down.append(len(training) * count_values(first.weights, first.extras))
+        elif first is not None and all(messages[k].weights is first.weights for k in training):
+            history.values_down.append(  # the same weights for all, different extras
+                len(training) * count_values(first.weights)
+                + sum(count_values({}, messages[k].extras) for k in training)
+            )
         else:
             history.values_down.append(
                 sum(count_values(messages[k].weights, messages[k].extras) for k in training)

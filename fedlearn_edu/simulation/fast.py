@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from fedlearn_edu.algorithms.base import Message, Replies, TrainPlan
+from fedlearn_edu.algorithms.base import Message, Replies, StackedRow, TrainPlan
 from fedlearn_edu.data import Dataset
 from fedlearn_edu.simulation.models import linear_layers
 
@@ -141,13 +141,14 @@ def _train_stacked(
 
 def _corrected(correction: tuple, i: int, a: int, W, b, grad_w, grad_b):
     mu, anchor_w, anchor_b, offset_w, offset_b = correction
+    # in place: grad_w and grad_b are this step's fresh tensors (same order of operations as before)
     if mu is not None:
         m = mu[:a]
-        grad_w = grad_w + m[:, None, None] * (W - anchor_w[i][:a])
-        grad_b = grad_b + m[:, None] * (b - anchor_b[i][:a])
+        grad_w.add_((W - anchor_w[i][:a]).mul_(m[:, None, None]))
+        grad_b.add_((b - anchor_b[i][:a]).mul_(m[:, None]))
     if offset_w is not None:
-        grad_w = grad_w + offset_w[i][:a]
-        grad_b = grad_b + offset_b[i][:a]
+        grad_w.add_(offset_w[i][:a])
+        grad_b.add_(offset_b[i][:a])
     return grad_w, grad_b
 
 
@@ -232,7 +233,13 @@ class FastEngine:
         if any(p.prox_mu for p in ordered):
             mu = torch.tensor([float(p.prox_mu) for p in ordered], dtype=weights[0].dtype)
             anchor_w, anchor_b = [w.clone() for w in weights], [b.clone() for b in biases]
-        if any(p.grad_offset is not None for p in ordered):
+        offsets = [p.grad_offset for p in ordered]
+        table = getattr(offsets[0], "stacked", None)
+        if table is not None and all(isinstance(o, StackedRow) and o.stacked is table for o in offsets):
+            rows = torch.tensor([o.row for o in offsets])  # already stacked: pick the rows, no copies
+            offset_w = [table[w][rows].to(W.dtype) for (w, _), W in zip(self.keys, weights, strict=True)]
+            offset_b = [table[b][rows].to(B.dtype) for (_, b), B in zip(self.keys, biases, strict=True)]
+        elif any(p.grad_offset is not None for p in ordered):
 
             def stack(name: str, like: torch.Tensor) -> torch.Tensor:
                 zero = torch.zeros_like(like[0])

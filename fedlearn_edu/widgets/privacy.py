@@ -21,10 +21,9 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from fedlearn_edu.data import iid_partition, load_digits
-from fedlearn_edu.plots import figure_png
+from fedlearn_edu.plots import figure_png, style
 from fedlearn_edu.plots.privacy import plot_dp_runs
-from fedlearn_edu.privacy.dp import run_dp_fedavg
-from fedlearn_edu.simulation import mlp
+from fedlearn_edu.simulation import mlp, run_dp_fedavg
 
 __all__ = ["PrivacyWidget", "privacy_widget"]
 
@@ -100,9 +99,12 @@ class PrivacyWidget:
         self.history = self.run(self.noise.value, self.clip.value)
         eps = self.history.config["epsilon"]
         privacy = "no privacy (ε = ∞)" if eps == float("inf") else f"ε = {eps:.2f} (δ = 10⁻³)"
-        figure = Figure(figsize=(7.0, 4.2), dpi=80)
-        plot_dp_runs([self.reference, self.history], title=f"DP-FedAvg, {privacy}", ax=figure.add_subplot())
-        figure.tight_layout()
+        with style():
+            figure = Figure(figsize=(7.0, 4.2), dpi=80)
+            plot_dp_runs(
+                [self.reference, self.history], title=f"DP-FedAvg, {privacy}", ax=figure.add_subplot()
+            )
+            figure.tight_layout()
         self.png = figure_png(figure)
         self.image.value = self.png
         self.status.value = (

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from fedlearn_edu.attacks import AttackResult, defences, run_attack
 from fedlearn_edu.data import iid_partition, load_digits
-from fedlearn_edu.plots import figure_png, style
+from fedlearn_edu.plots import SIZES, figure_png, style
 from fedlearn_edu.plots.robustness import AGGREGATOR_COLOURS
 
 __all__ = ["RobustnessWidget", "robustness_widget"]
@@ -104,12 +104,12 @@ class RobustnessWidget:
             colours = [AGGREGATOR_COLOURS[n] for n in names]
             bars = ax.bar(xs - (width / 2 if backdoor else 0), [self.results[n].accuracy for n in names], width,
                           color=colours, label="clean accuracy")  # fmt: skip
-            ax.bar_label(bars, fmt="%.2f", fontsize=9)
+            ax.bar_label(bars, fmt="%.2f", fontsize=SIZES["note"])
             if backdoor:
                 hits = ax.bar(xs + width / 2, [self.results[n].backdoor_success for n in names], width,
                               color=colours, hatch="//", alpha=0.45, label="trigger success")  # fmt: skip
-                ax.bar_label(hits, fmt="%.2f", fontsize=9)
-                ax.legend(loc="upper right", fontsize=9)
+                ax.bar_label(hits, fmt="%.2f", fontsize=SIZES["note"])
+                ax.legend(loc="upper right")
             ax.set_xticks(xs, names, rotation=15)
             ax.set_ylim(0, 1.1)
             ax.set_ylabel("share of test images")

@@ -3,6 +3,7 @@
     python kit.py slides                       every lesson -> build/slides/
     python kit.py slides notebooks/02_*.ipynb  just these
     python kit.py slides --out DIR             somewhere else
+    python kit.py slides --split               first mark sub-slides where a screen would overflow
 
 Each cell's ``metadata.slideshow.slide_type`` decides where it goes: ``slide`` starts a new slide (right
 arrow), ``subslide`` a slide below it (down arrow), ``fragment`` appears on the next key press, ``-`` (or
@@ -24,9 +25,9 @@ from pathlib import Path
 
 import nbformat
 
-from fedlearn_edu.tools import assets
+from authoring import assets
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 LESSON_GLOB = "notebooks/[0-9][0-9]_*.ipynb"
 DEFAULT_OUT = ROOT / "build" / "slides"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -98,6 +99,72 @@ def still_widgets(nb: nbformat.NotebookNode) -> int:
     return count
 
 
+def _has_figure(cell: nbformat.NotebookNode) -> bool:
+    return any(
+        any(key.startswith("image/") for key in output.get("data", {})) for output in cell.get("outputs", [])
+    )
+
+
+def captions(nb: nbformat.NotebookNode) -> dict[int, str]:
+    """For each code cell that draws a figure, the markdown cell right after it (its caption): index -> text.
+
+    A figure without a markdown cell after it gets ``""``.
+
+    >>> out = nbformat.v4.new_output("display_data", {"image/png": "", "text/plain": "<Figure>"})
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("plot()", outputs=[out]),
+    ...                                      nbformat.v4.new_markdown_cell("*What to see:* a line.")])
+    >>> captions(nb)
+    {0: '*What to see:* a line.'}
+    """
+    found = {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and _has_figure(cell):
+            after = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+            found[i] = after.source if after is not None and after.cell_type == "markdown" else ""
+    return found
+
+
+GREEK = {"varepsilon": "ε", "epsilon": "ε", "sigma": "σ", "alpha": "α", "delta": "δ", "mu": "μ", "eta": "η"}
+
+
+def _plain_maths(tex: str) -> str:
+    tex = re.sub(r"\\([a-zA-Z]+)", lambda m: GREEK.get(m.group(1), m.group(1)), tex)
+    return re.sub(r"[{}]", "", tex)
+
+
+def caption_sentence(caption: str) -> str:
+    """The caption's first sentence as plain text (markdown, maths and the "What to see:" label removed).
+
+    >>> caption_sentence("*What to see:* the **mean** moves to $w_2$ as $\\\\varepsilon$ falls. Then more.")
+    'The mean moves to w_2 as ε falls.'
+    """
+    text = re.sub(r"^\s*[*_]*what to see:?[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep their words
+    parts = re.split(r"\$+([^$]*)\$+", text)  # odd parts are maths
+    text = "".join(
+        _plain_maths(part) if i % 2 else re.sub(r"[*_`]", "", part) for i, part in enumerate(parts)
+    )
+    text = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    sentence = match.group(1) if match else text
+    return sentence[:1].upper() + sentence[1:]
+
+
+def describe_figures(nb: nbformat.NotebookNode) -> int:
+    """Give every figure output alt text from its caption's first sentence; return how many got one.
+
+    Pages and decks render it as the image's ``alt`` (the templates read ``metadata.fedlearn.alt``).
+    """
+    count = 0
+    for index, caption in captions(nb).items():
+        alt = caption_sentence(caption) if caption else ""
+        for output in nb.cells[index].outputs:
+            if any(key.startswith("image/") for key in output.get("data", {})) and alt:
+                output.setdefault("metadata", {}).setdefault("fedlearn", {})["alt"] = alt
+                count += 1
+    return count
+
+
 @dataclass(frozen=True)
 class DeckCount:
     """What a built deck holds: slides (left-right), screens (every slide and sub-slide), and so on."""
@@ -146,14 +213,18 @@ def count_deck(page: str) -> DeckCount:
     return DeckCount(**parser.count)
 
 
-LINES_PER_SCREEN = 26  # a 960x700 slide at the template's 20px text holds about this many lines
-IMAGE_LINES = 14  # a lesson figure (8 x 4.5 in at 80 dpi) is about as tall as this many lines
+# A rough, browser-free estimate of a screen's height, calibrated on the decks as built (1280 x 720 slides,
+# 21px prose, 15px code, figures at most 300px tall): about 32 lines fill a slide. The browser test
+# (tests/test_browser.py) measures the real thing; this catches most crowding without a browser.
+LINES_PER_SCREEN = 32
+WRAP = 120  # characters in a line of text across a 1280px slide
+IMAGE_LINES = 10  # a figure on a slide (at most 300px tall) is about as tall as this many lines
 
 
 def _lines(cell: nbformat.NotebookNode) -> int:
-    """Roughly how many text lines of a slide a cell fills (wrapped at 90 characters)."""
+    """Roughly how many text lines of a slide a cell fills (wrapped at ``WRAP`` characters)."""
     text = cell.source.splitlines() or [""]
-    total = sum(1 + len(line) // 90 for line in text) + 1
+    total = sum(1 + len(line) // WRAP for line in text) + 1
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if any(key.startswith("image/") for key in data):
@@ -186,14 +257,65 @@ def screens_of(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
 
 
 def crowded(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
-    """Screens likely taller than a slide (they scroll in the deck): split them with ``subslide``."""
-    return [s for s in screens_of(nb) if s[1] > LINES_PER_SCREEN * 3 // 2]
+    """Screens likely taller than a slide (they would scroll in the deck): split them with ``subslide``.
+
+    >>> md = nbformat.v4.new_markdown_cell
+    >>> crowded(nbformat.v4.new_notebook(cells=[md("# T"), md("line\\n" * 40)]))
+    [(0, 43, '# T')]
+    """
+    return [s for s in screens_of(nb) if s[1] > LINES_PER_SCREEN]
 
 
-def build_deck(path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None) -> tuple[Path, DeckCount]:
+def split_crowded(nb: nbformat.NotebookNode) -> list[int]:
+    """Start a sub-slide wherever a screen would overflow (by the ``crowded`` estimate); return those cells.
+
+    Only ``metadata.slideshow.slide_type`` changes, never a cell's words. A caption stays with its figure
+    and an introducing markdown cell with the code after it. A screen whose first cell alone is too tall is
+    left for a person to split (two markdown cells at a paragraph break).
+
+    >>> md = nbformat.v4.new_markdown_cell
+    >>> nb = nbformat.v4.new_notebook(cells=[md("## A"), md("x\\n" * 20), md("y\\n" * 20)])
+    >>> split_crowded(nb), crowded(nb)
+    ([2], [])
+    """
+    changed: list[int] = []
+    while True:
+        kinds = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
+        found = None
+        for start, _, _ in crowded(nb):
+            used, members = 0, []
+            for i in range(start, len(nb.cells)):
+                if i > start and kinds[i] in ("slide", "subslide"):
+                    break
+                if kinds[i] in ("skip", "notes"):
+                    continue
+                members.append(i)
+                used += _lines(nb.cells[i])
+                if used > LINES_PER_SCREEN and len(members) > 1:
+                    k = len(members) - 1
+                    cell, before = nb.cells[members[k]], nb.cells[members[k - 1]]
+                    if cell.cell_type == "markdown" and before.cell_type == "code" and _has_figure(before):
+                        k -= 1  # a caption stays with its figure
+                    elif cell.cell_type == "code" and before.cell_type == "markdown" and k > 1:
+                        k -= 1  # so does the sentence that introduces the code
+                    if k > 0:
+                        found = members[k]
+                    break
+            if found is not None:
+                break
+        if found is None:
+            return changed
+        nb.cells[found].metadata.setdefault("slideshow", {})["slide_type"] = "subslide"
+        changed.append(found)
+
+
+def build_deck(
+    path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None, page: str | None = None
+) -> tuple[Path, DeckCount]:
     """Write ``out_dir/NN_name.slides.html`` from one notebook; return its path and counts.
 
-    Links to notebooks named in ``hrefs`` are pointed at those addresses (see ``link_pages``).
+    Links to notebooks named in ``hrefs`` are pointed at those addresses (see ``link_pages``); ``page``,
+    if given, is the address of the lesson's web page, linked from a corner of every slide.
     """
     from nbconvert import SlidesExporter  # heavy: only when building
 
@@ -209,8 +331,13 @@ def build_deck(path: Path, out_dir: Path, hrefs: dict[Path, str] | None = None) 
     )
     nb = nbformat.read(path, as_version=4)
     still_widgets(nb)
+    describe_figures(nb)
     page, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": title_of(nb, path.stem)}, "fedlearn": {"assets": "assets"}}
+        nb,
+        resources={
+            "metadata": {"name": title_of(nb, path.stem)},
+            "fedlearn": {"assets": "assets", "page": page or ""},
+        },
     )
     target = Path(out_dir) / f"{path.stem}.slides.html"
     target.write_text(link_pages(page, path, hrefs or {}), encoding="utf-8")
@@ -238,12 +365,16 @@ def write_index(out_dir: Path, decks: list[tuple[str, str, DeckCount]]) -> Path:
 
 
 def build(
-    paths: list[Path], out_dir: Path = DEFAULT_OUT, hrefs: dict[Path, str] | None = None
+    paths: list[Path],
+    out_dir: Path = DEFAULT_OUT,
+    hrefs: dict[Path, str] | None = None,
+    pages: dict[Path, str] | None = None,
 ) -> list[tuple[Path, DeckCount]]:
     """Build a deck per notebook plus ``index.html`` and the ``assets/`` folder into ``out_dir``.
 
     A link from one lesson to another goes to the other's deck; ``hrefs`` adds addresses for other
-    notebooks (the site points exercise links at its exercise pages).
+    notebooks (the site points exercise links at its exercise pages); ``pages`` gives each lesson's web
+    page, linked from its deck.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -251,7 +382,7 @@ def build(
     links = {Path(p): f"{Path(p).stem}.slides.html" for p in paths} | dict(hrefs or {})
     built, listing = [], []
     for path in paths:
-        target, count = build_deck(path, out_dir, links)
+        target, count = build_deck(path, out_dir, links, (pages or {}).get(Path(path)))
         built.append((target, count))
         listing.append((target.name, title_of(nbformat.read(path, as_version=4), path.stem), count))
     write_index(out_dir, listing)
@@ -262,18 +393,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kit.py slides", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every lesson in notebooks/")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: build/slides")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="mark sub-slides where screens would overflow (edits the notebooks)",
+    )
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or lesson_paths()
     if not paths:
         print("no lesson notebooks found", file=sys.stderr)
         return 1
+    if args.split:
+        for path in paths:
+            nb = nbformat.read(path, as_version=4)
+            cells = split_crowded(nb)
+            if cells:
+                nbformat.write(nb, path)
+                print(f"{path.name}: cells {cells} now start sub-slides")
     for path, (target, count) in zip(paths, build(paths, args.out)):
         print(
             f"{count.slides:3d} slides {count.screens:3d} screens {count.fragments:3d} fragments "
             f"{count.notes:3d} notes  {target.name}"
         )
         for index, lines, first in crowded(nbformat.read(path, as_version=4)):
-            print(f"      crowded: cell {index} ({first!r}) fills ~{lines} lines; it will scroll")
+            print(f"      crowded: cell {index} ({first!r}) fills ~{lines} lines; split it (subslide)")
     print(f"open {Path(args.out) / 'index.html'} in a browser (works offline)")
     return 0
 

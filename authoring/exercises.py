@@ -15,8 +15,14 @@ In a solutions notebook, mark what the student must write (nbgrader's convention
 Each code solution belongs to the first ``qN.check(`` that follows it; the code is stored in
 ``fedlearn_edu/questions/solutions.json`` so that ``qN.solution()`` can show it.
 
+A marker must be exactly one of the two lines above, alone on its line (indentation aside). A line that
+looks like a marker but is not one (``#### BEGIN SOLUTION``, ``### Begin Solution``, ``## END SOLUTION``,
+``### BEGIN SOLUTIONS``, a marker followed by more text) is an error naming the notebook, the cell and the
+line -- never copied as text, which would put the solution in the student's notebook.
+
 An exercise notebook whose cells were edited since it was generated (a student's work!) is never
-overwritten without ``--force``; even then a copy is kept in ``exercises/.backups/``.
+overwritten without ``--force``; even then a copy is kept in ``exercises/.backups/``, under a name no
+other backup has (two backups in the same second get different names).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import argparse
 import ast
 import copy
 import hashlib
+import itertools
 import json
 import re
 import sys
@@ -35,13 +42,16 @@ from pathlib import Path
 import nbformat
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+# Anything a person may have meant as a marker: any number of #, any case, SOLUTION(S), BEGIN_SOLUTION, ...
+# at the start of a line or of a comment (not quoted in `backticks` or a string, where it is only mentioned).
+LOOKS_LIKE_A_MARKER = re.compile(r"(?:^|\s)#+\s*(?:BEGIN|END)[\s_-]*SOLUTIONS?\b", re.IGNORECASE)
 CHECK_CALL = re.compile(r"\b(q\d+)\.check\(")
 TODO = 'raise NotImplementedError("TODO: write your code here, then run the check below")'
 WRITTEN_PLACEHOLDER = "*Your answer: double-click this cell and write it here.*"
 DETAILS = (
     "<details><summary>Compare with a model answer (after writing yours)</summary>\n\n{answer}\n\n</details>"
 )
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS_JSON = Path("fedlearn_edu") / "questions" / "solutions.json"
 
 
@@ -60,6 +70,25 @@ def content_hash(nb: nbformat.NotebookNode) -> str:
     for cell in nb.cells:
         digest.update(cell.cell_type.encode() + b"\0" + cell.source.encode() + b"\0")
     return digest.hexdigest()
+
+
+def check_markers(source: str, where: str) -> None:
+    """Refuse a line that looks like a solution marker but is not exactly one.
+
+    >>> check_markers("x = 1\\n    ### BEGIN SOLUTION", "nb, cell 1")
+    >>> try:
+    ...     check_markers("x = 1\\n### Begin Solution\\nx = 2", "nb, cell 1")
+    ... except SourceError as exc:
+    ...     print(str(exc).split(";")[0])
+    nb, cell 1, line 2: '### Begin Solution' looks like a solution marker but is not one
+    """
+    for number, line in enumerate(source.split("\n"), start=1):
+        if LOOKS_LIKE_A_MARKER.search(line) and line.strip() not in (BEGIN, END):
+            raise SourceError(
+                f"{where}, line {number}: {line.strip()!r} looks like a solution marker but is not one; "
+                f"write exactly {BEGIN!r} or {END!r} alone on the line (this generator would otherwise "
+                "copy the line and the solution after it into the student's notebook)"
+            )
 
 
 def _regions(lines: list[str], where: str) -> list[tuple[int, int]]:
@@ -107,6 +136,8 @@ def _stub_code(source: str, where: str) -> tuple[str, list[str]]:
     """The exercise version of a code cell, and the solution code of each region."""
     lines = source.split("\n")
     regions = _regions(lines, where)
+    if not regions:  # the cell only mentions a marker (in a string, say): nothing to hide
+        return source, []
     out, solutions, pos = [], [], 0
     for begin, end in regions:
         out.extend(lines[pos:begin])
@@ -173,16 +204,18 @@ def exercise_from_solution(
     stem = Path(rel).stem
     solutions: dict[str, list[str]] = {}
     for i, cell in enumerate(ex.cells):
-        where = f"{rel}, cell {i + 1}"
+        where = f"{rel}, cell {i + 1} (index {i}, id {cell.get('id', '?')!r})"
+        check_markers(cell.source, where)
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             if BEGIN in cell.source or END in cell.source:
                 original = cell.source
                 cell.source, codes = _stub_code(original, where)
-                last_end = original.rsplit(END, 1)[1]
-                question = _question_for(ex.cells, i, last_end, where)
-                solutions.setdefault(f"{stem}:{question}", []).extend(codes)
+                if codes:
+                    last_end = original.rsplit(END, 1)[1]
+                    question = _question_for(ex.cells, i, last_end, where)
+                    solutions.setdefault(f"{stem}:{question}", []).extend(codes)
         elif cell.cell_type == "markdown" and (BEGIN in cell.source or END in cell.source):
             cell.source = _stub_markdown(cell.source, where)
     ex.metadata["fedlearn_edu"] = {
@@ -220,6 +253,26 @@ def _edited_by_someone(path: Path) -> bool:
         return True  # unreadable: do not guess, do not overwrite
     stored = nb.metadata.get("fedlearn_edu", {}).get("content_sha256")
     return stored != content_hash(nb)
+
+
+def keep_backup(path: Path, folder: Path) -> Path:
+    """Copy ``path`` into ``folder`` as ``<stem>.<date-time>[-N].ipynb``, never replacing an earlier backup.
+
+    The file is created exclusively, so two backups in the same second (or two runs at once) get
+    ``-2``, ``-3``, ... instead of overwriting each other.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    data = path.read_bytes()
+    for n in itertools.count(1):
+        backup = folder / f"{path.stem}.{stamp}{'' if n == 1 else f'-{n}'}{path.suffix}"
+        try:
+            with open(backup, "xb") as file:
+                file.write(data)
+        except FileExistsError:
+            continue
+        return backup
+    raise AssertionError("unreachable")
 
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
@@ -265,9 +318,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
             if not args.force:
                 refused.append(p)
                 continue
-            backup = root / "exercises" / ".backups" / f"{p.stem}.{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
-            backup.parent.mkdir(parents=True, exist_ok=True)
-            backup.write_bytes(target.read_bytes())
+            backup = keep_backup(target, root / "exercises" / ".backups")
             print(f"kept a copy of the edited {p.as_posix()} in {backup.relative_to(root).as_posix()}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(generated.files[p], encoding="utf-8", newline="\n")

@@ -1,1 +1,0 @@
-"""Instructor and author commands, run through ``kit.py``; lessons never import these."""
