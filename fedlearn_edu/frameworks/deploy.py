@@ -273,6 +273,7 @@ class Deployment:
                                          ":flwr-in-memory:", "--host", "127.0.0.1",
                                          "--port", str(self.port)])  # fmt: skip
         _wait_for_port(self.port, self.start_timeout, link, "the SuperLink")
+        self._wait_for_line("superlink", "Application startup complete", link)
         fleet = self.port
         if self.count_bytes:
             self.counter = ByteCounter(self.port)
@@ -286,6 +287,18 @@ class Deployment:
                                            f"127.0.0.1:{fleet}", "--port", str(free_port()),
                                            "--node-config",
                                            f"partition-id={k} num-partitions={self.n_clients}"])  # fmt: skip
+
+    def _wait_for_line(self, name: str, text: str, proc: subprocess.Popen) -> None:
+        """Wait until process ``name`` has printed ``text`` (its port may accept before it serves)."""
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(line.startswith(f"[{name}]") and text in line for line in self._lines):
+                    return
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {proc.returncode} while starting")
+            time.sleep(0.1)
+        raise TimeoutError(f"{name} did not print {text!r} within {self.start_timeout:.0f} s")
 
     # -- running -------------------------------------------------------------------------------
     def kill_node(self, k: int) -> None:
@@ -318,7 +331,7 @@ class Deployment:
                            [_bin("flwr"), "run", str(APP_DIR), "local", "--stream",
                             "--run-config", overrides])  # fmt: skip
         run = FlowerRun(config)
-        seen = 0
+        seen, retried = 0, False
         while True:
             progress = out / "progress.jsonl"
             lines = progress.read_text().splitlines() if progress.exists() else []
@@ -348,6 +361,16 @@ class Deployment:
                     f"the Flower run did not finish within {timeout:.0f} s; last lines:\n"
                     + "\n".join(self._lines[-15:])
                 )
+            if (
+                flwr.poll() is not None
+                and flwr.returncode != 0
+                and not retried
+                and any("SuperLink is unavailable" in ln for ln in self._lines[first:])
+            ):  # the SuperLink was still starting: submit once more
+                retried = True
+                time.sleep(2)
+                flwr = self._start(f"flwr-run-{len(self.processes)}-retry", flwr.args)
+                continue
             if flwr.poll() is not None and flwr.returncode != 0:
                 raise RuntimeError(
                     f"flwr run failed (exit {flwr.returncode}):\n" + "\n".join(self._lines[-15:])

@@ -366,6 +366,14 @@ class _PatientFirstRound:
         return getattr(self._grid, name)
 
 
+def _save(path: Path, arrays: ArrayRecord) -> None:
+    """Write the weights to ``path`` whole or not at all: the launcher may look at any moment."""
+    state = arrays.to_torch_state_dict()
+    partial = path.with_name(path.stem + ".partial.npz")
+    np.savez(partial, **{k: v.numpy() for k, v in state.items()})
+    os.replace(partial, path)
+
+
 @server_app.main()
 def main(grid: Grid, context: Context) -> None:
     """Run Flower's strategy from the kit's initial model; write progress and final weights to out-dir."""
@@ -385,8 +393,7 @@ def main(grid: Grid, context: Context) -> None:
                down_payload_bytes=_payload_bytes(arrays))  # fmt: skip
         print(f"[fedlearn] round {server_round}: test accuracy {accuracy:.4f}", flush=True)
         if out is not None:
-            state = arrays.to_torch_state_dict()
-            np.savez(out / f"round-{server_round}.npz", **{k: v.numpy() for k, v in state.items()})
+            _save(out / f"round-{server_round}.npz", arrays)
             with open(out / "progress.jsonl", "a") as f:
                 f.write(json.dumps(rounds[server_round]) + "\n")
         return MetricRecord({"accuracy": accuracy, "loss": loss})
@@ -398,5 +405,4 @@ def main(grid: Grid, context: Context) -> None:
                             num_rounds=cfg["num-server-rounds"], timeout=float(cfg["round-timeout"]),
                             train_config=train_config, evaluate_fn=central_evaluation)  # fmt: skip
     if out is not None:
-        state = result.arrays.to_torch_state_dict()
-        np.savez(out / "final.npz", **{k: v.numpy() for k, v in state.items()})
+        _save(out / "final.npz", result.arrays)
