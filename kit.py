@@ -7,6 +7,9 @@
     python kit.py execute      re-run lesson/solution notebooks and store their outputs
     python kit.py slides       build reveal.js lecture slides of every lesson into build/slides/ (offline)
     python kit.py site         build the self-study website (lessons + exercises) into build/site/
+    python kit.py flower       run the kit's model on Flower's deployment engine, one process per client,
+                               and compare with the kit's engine (--clients 3 --rounds 3 --algorithm fedavg
+                               --seed 0; --help for more)
     python kit.py setup        only set up the environment
 
 exercises, execute, slides and site run the course-building modules in authoring/ (python -m
@@ -123,6 +126,22 @@ def cmd_test(py: Path, extra: list[str]) -> int:
     return 0
 
 
+def cmd_flower(py: Path, extra: list[str]) -> int:
+    """Lesson 09's deployment (fedlearn_edu/frameworks/deploy.py does the work, in the environment)."""
+    import signal
+
+    env = dict(os.environ, **KERNEL_ENV)
+    env["PATH"] = str(py.parent) + os.pathsep + env.get("PATH", "")
+    child = subprocess.Popen([str(py), "-m", "fedlearn_edu.frameworks.deploy", *extra], cwd=ROOT, env=env)
+    # Ctrl+C reaches the child too (same terminal): it stops every process it started, then exits.
+    # We only wait for it -- killing it early would leave Flower's processes behind.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return child.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str]) -> int:
     commands = {
         "lab": cmd_lab,
@@ -131,6 +150,7 @@ def main(argv: list[str]) -> int:
         "execute": lambda py, extra: in_env(py, ["-m", "authoring.execute", *extra], env=KERNEL_ENV),
         "slides": lambda py, extra: in_env(py, ["-m", "authoring.slides", *extra]),
         "site": lambda py, extra: in_env(py, ["-m", "authoring.site", *extra]),
+        "flower": cmd_flower,
         "setup": lambda py, extra: 0,
     }
     if not argv or argv[0] not in commands:

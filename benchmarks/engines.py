@@ -1,4 +1,4 @@
-"""Benchmark: the kit's reference and fast FedAvg engines against Flower's simulation engine.
+"""Benchmark: the kit's reference and fast FedAvg engines against Flower's deployment engine.
 
 One fixed configuration (issue 4): digits, MLP 64-32-10 (ReLU), K clients with an IID split, all
 clients every round (C = 1), E = 1, B = 10, SGD with lr 0.05, R = 10 rounds -- for K = 10, 100
@@ -16,7 +16,9 @@ Printed per engine and K: final test accuracy, max |Δweight| against the refere
 median seconds per round after the first, CPU seconds per round (the run's process time divided by
 R; on a busy machine it varies far less than wall-clock time; not measured for Flower), the first round, the whole process (imports, data,
 start-up and teardown included) and its peak memory (all its processes together). Each number is
-the median over ``--repeats`` runs. Flower is optional: without it the script says how to get it.
+the median over ``--repeats`` runs. Flower (``flwr run`` on a SuperLink and one SuperNode process per
+client, ``flower_app.py``) is in the classroom environment since lesson 09; without it the script says
+how to get it. One process per client: Flower runs only up to ``--flower-max-clients`` (default 10).
 """
 
 from __future__ import annotations
@@ -58,16 +60,15 @@ def _algorithm(name: str):
 
 
 FLOWER_HOW_TO = """\
-Flower is not installed for this benchmark, so its rows are skipped. To include it, make a
-separate environment (Flower pulls in Ray, which the classroom environment does not need):
+Flower is not installed for this benchmark, so its rows are skipped. It is part of the classroom
+environment (requirements.txt pins flwr, deployment engine only): `python3 kit.py setup` installs it,
+or in another environment
 
-    python3.11 -m venv ~/venvs/flower
-    ~/venvs/flower/bin/pip install "flwr[simulation]==1.42.0" torch==2.13.0 numpy==2.4.6 psutil
-    ~/venvs/flower/bin/pip install --no-deps -e .            # this kit, from the repository root
-    python benchmarks/engines.py --flower-python ~/venvs/flower/bin/python
+    pip install "flwr==1.42.0" psutil && pip install --no-deps -e .   # this kit, from the repository root
+    python benchmarks/engines.py --flower-python /path/to/that/python
 
-(On Linux add PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu to get the small CPU
-build of PyTorch.) The variable FLOWER_PYTHON works as well as --flower-python."""
+The variable FLOWER_PYTHON works as well as --flower-python. (Flower's simulation engine, with Ray,
+is `pip install "flwr[simulation]==1.42.0"`; this benchmark no longer uses it.)"""
 
 
 # --- one run, in its own process --------------------------------------------------------------
@@ -184,10 +185,13 @@ def machine(flower: str | None) -> list[str]:
     ]
     if flower:
         version = subprocess.run(
-            [flower, "-c", "import flwr, ray; print(flwr.__version__, ray.__version__)"],
+            [flower, "-c", "import flwr; print(flwr.__version__, 'deployment engine')"],
             capture_output=True, text=True,
         ).stdout.split()  # fmt: skip
-        lines.append(f"flower {version[0]} (ray {version[1]}) from {flower}")
+        lines.append(
+            f"flower {version[0]} ({version[1]} {version[2]}: SuperLink + one SuperNode process per client)"
+            f" from {flower}"
+        )
     return lines
 
 
@@ -202,7 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--flower-python", default=None, help="a Python that has flwr installed")
-    parser.add_argument("--flower-max-clients", type=int, default=100, help="skip Flower above this K")
+    parser.add_argument(
+        "--flower-max-clients", type=int, default=10,
+        help="skip Flower above this K (one process per client; at most 32)",
+    )  # fmt: skip
     parser.add_argument(
         "--algorithm", nargs="+", default=["fedavg"], choices=list(ALGORITHMS),
         help="the algorithm(s) to run (default fedavg; Flower runs fedavg only)",

@@ -22,6 +22,7 @@ from fedlearn_edu.applications import credit, horizontal, vertical
 from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.applications import medical as med
 from fedlearn_edu.commlog import CommunicationLog
+from fedlearn_edu.frameworks import deploy, flower
 from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.questions import quiz
@@ -286,6 +287,16 @@ CASES = [
     ("malicious-attacker-99-in-run", lambda: simulate(digits(), parts(), attacks.Malicious(algorithms.FedAvg(), [99], attacks.sign_flip), rounds=1), ValueError, "99"),
     ("malicious-forge-none", lambda: attacks.Malicious(algorithms.FedAvg(), [0], None), TypeError, "forge"),
     ("run-attack-C-str", lambda: attacks.run_attack(digits(), parts(), "sign_flip", 0.2, "FedAvg", rounds=1, C="1"), TypeError, "C (the fraction"),
+    # --- lesson 09: Flower (frameworks) ---
+    ("flower-deployment-0-clients", lambda: deploy.Deployment(0), ValueError, "n_clients"),
+    ("flower-deployment-clients-str", lambda: deploy.Deployment("3"), TypeError, "n_clients"),
+    ("flower-deployment-timeout-0", lambda: deploy.Deployment(3, start_timeout=0), ValueError, "start_timeout"),
+    ("flower-strategy-unknown", lambda: flower.flower_strategy("fedsgd", 3), ValueError, "algorithm"),
+    ("flower-strategy-0-clients", lambda: flower.flower_strategy("fedavg", 0), ValueError, "n_clients"),
+    ("flower-kit-algorithm-unknown", lambda: flower.kit_algorithm("krum2"), ValueError, "krum2"),
+    ("flower-settings-rounds-0", lambda: flower.settings({"num-server-rounds": 0}), ValueError, "num-server-rounds"),
+    ("flower-settings-seed-float", lambda: flower.settings({"seed": 0.5}), TypeError, "seed"),
+    ("flower-aggregate-lengths", lambda: flower.flower_aggregate(flower.fl.FedAvg(), [{"w": torch.ones(1)}], [1, 2]), ValueError, "num_examples"),
     # --- lesson 08 finance: credit data, risk metrics, vertical FL ---------------------------------
     ("credit-scale-0", lambda: credit.make_banks(scale=0), ValueError, "scale"),
     ("credit-scale-str", lambda: credit.make_banks(scale="1"), TypeError, "scale"),

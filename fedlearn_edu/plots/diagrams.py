@@ -114,3 +114,43 @@ def draw_centralised_vs_federated(
             ax.set_title("Centralised: the data goes to the model")
     fig.tight_layout()
     return fig
+
+
+def draw_flower_deployment(n_nodes: int = 3) -> plt.Figure:
+    """Lesson 09's picture: what runs where on Flower's deployment engine.
+
+    One SuperLink (the long-running server process) runs the ServerApp for each run; one SuperNode per
+    client (a long-running process next to the data) runs the ClientApp for each message. Messages
+    (weights and a config) travel between them; `flwr run` only submits the App to the SuperLink.
+    """
+    fig, ax = plt.subplots(figsize=(10, 4.6))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.08, 1)
+    ax.axis("off")
+    _box(ax, 0.2, 0.8, 0.26, 0.16, "flwr run\n(you: submit the App)", "#F0E442")
+    _box(
+        ax,
+        0.55,
+        0.8,
+        0.3,
+        0.2,
+        "SuperLink\nruns the ServerApp\n(strategy: FedAvg, ...)",
+        COLOURS["weighted"],
+        "white",
+    )
+    _arrow(ax, (0.33, 0.8), (0.4, 0.8), "black", "")
+    xs = [0.15 + 0.7 * i / max(1, n_nodes - 1) for i in range(n_nodes)]
+    for k, x in enumerate(xs):
+        _box(
+            ax, x, 0.22, 0.24, 0.2, f"SuperNode {k}\nruns the ClientApp\n(partition-id={k})", client_colour(k)
+        )
+        _records(ax, x, 0.06)
+        _arrow(ax, (0.55 - 0.05 + 0.05 * k, 0.69), (x, 0.33), MODEL_COLOUR, "weights + config" if k == 0 else "",
+               offset=(-0.07, 0.0))  # fmt: skip
+        _arrow(ax, (x + 0.03, 0.33), (0.55 + 0.05 * k - 0.02, 0.69), "#009E73", "new weights" if k == n_nodes - 1 else "",
+               offset=(0.07, 0.0))  # fmt: skip
+    ax.text(0.5, -0.05, "each SuperNode's data (vermillion) never leaves its process", ha="center", fontsize=9.5,
+            color=DATA_COLOUR)  # fmt: skip
+    ax.set_title("Flower's deployment engine: what runs where")
+    fig.tight_layout()
+    return fig

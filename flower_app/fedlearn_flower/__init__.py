@@ -1,0 +1,1 @@
+"""fedlearn-edu's Flower App (lesson 09)."""

@@ -1,0 +1,113 @@
+"""Lesson 09: the kit's App on Flower's deployment engine, across real processes.
+
+One deployment (a SuperLink and three SuperNodes) runs several algorithms; each must end where the
+kit's fast engine ends (max |difference| <= 1e-5). The launcher must leave no process behind:
+after success, after a ClientApp that raises, and after Ctrl+C (SIGINT) of ``kit.py flower``'s
+command. Flower is part of the classroom environment: nothing here is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT
+
+from fedlearn_edu.frameworks import deploy, flower
+
+RUN = {"num-server-rounds": 2, "round-timeout": 120.0}
+
+
+@pytest.fixture(scope="module")
+def deployment():
+    with deploy.Deployment(3) as d:
+        yield d
+    assert deploy.tagged_processes(d.tag) == [], "a process of the deployment outlived it"
+
+
+@pytest.mark.timeout(400)  # each: one run of 2 rounds on the shared deployment
+@pytest.mark.parametrize("algorithm", ["fedavg", "median", "fedprox", "fedavgm", "fedadam"])
+def test_flower_equals_the_kit(deployment, algorithm):
+    run = deployment.run(dict(RUN, algorithm=algorithm), timeout=300)
+    assert [r["replies"] for r in run.rounds[1:]] == [3, 3]
+    assert deploy.compare_with_kit(run) <= 1e-5
+    kit = flower.kit_reference(run.config)
+    assert np.allclose(run.accuracy, kit.test_accuracy, atol=1e-6)
+    # The final weights written by the ServerApp are those of the last round.
+    assert all(np.array_equal(run.final[k], run.weights[-1][k]) for k in run.final)
+
+
+def test_flower_is_the_pinned_version():
+    import flwr
+
+    pins = (ROOT / "requirements.txt").read_text()
+    assert f"flwr=={flwr.__version__}\n" in pins
+
+
+def test_multi_krum_conventions_differ_and_the_others_agree():
+    pairs = flower.ALGORITHMS
+    assert pairs["multi-krum"].note.startswith("different")
+    assert pairs["krum"].note.startswith("the same except on ties")
+    assert all(p.note.startswith("the same:") for k, p in pairs.items() if k not in ("multi-krum", "krum"))
+
+
+def test_krum_with_three_clients_always_ties():
+    # Why Krum is not in the cross-process list: with K = 3 (f = 0) each score is the distance to the one
+    # nearest other client, so the mutually nearest pair scores the same, and the winner depends on the
+    # order of the replies (Flower: arrival; the kit: client id). Measured: 0.07 apart after 2 rounds.
+    from fedlearn_edu.aggregate import krum_scores
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scores = np.sort(krum_scores([rng.normal(size=5) for _ in range(3)], n_byzantine=0))
+        assert scores[0] == scores[1]
+    # With five clients (lesson 09's in-process comparison) there is no tie, and Flower's Krum is the kit's.
+    from flwr.serverapp import strategy as fl
+
+    models = [{"w": torch.tensor(rng.normal(size=4), dtype=torch.float32)} for _ in range(5)]
+    theirs = flower.flower_aggregate(fl.Krum(num_malicious_nodes=1), models, [10, 20, 30, 40, 50])
+    ours = flower.kit_algorithm("krum", n_byzantine=1).rule(models)
+    assert torch.allclose(theirs["w"], torch.as_tensor(ours["w"]))
+
+
+@pytest.mark.timeout(300)
+def test_a_failing_client_app_stops_the_run_and_leaves_nothing():
+    with pytest.raises(RuntimeError, match="no client replied"):
+        with deploy.Deployment(3, env={"FEDLEARN_FLOWER_FAIL": "train"}) as d:
+            tag = d.tag
+            assert len(d.pids()) >= 4  # the SuperLink and three SuperNodes at least
+            d.run({"num-server-rounds": 1, "round-timeout": 120.0}, timeout=240)
+    assert deploy.tagged_processes(tag) == []
+
+
+@pytest.mark.timeout(300)
+def test_ctrl_c_on_kit_py_flower_leaves_nothing():
+    tag = uuid.uuid4().hex
+    env = dict(os.environ, FEDLEARN_FLOWER_TAG=tag, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "fedlearn_edu.frameworks.deploy", "--rounds", "20"]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        lines = []
+        for line in proc.stdout:  # wait until the run is under way (the initial evaluation)
+            lines.append(line)
+            if "round 0: test accuracy" in line:
+                break
+        assert len(deploy.tagged_processes(tag)) >= 5, "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, rest
+    assert "interrupted: every process started was stopped" in rest
+    time.sleep(0.5)
+    assert deploy.tagged_processes(tag) == []
