@@ -191,6 +191,9 @@ def test_every_question_has_a_solution_and_every_solution_a_question():
     keys = set()
     for info in pkgutil.iter_modules(questions.__path__):
         module = importlib.import_module(f"fedlearn_edu.questions.{info.name}")
+        if info.name == "quiz":  # marked by report() in lessons 00 and 10, explained by the post-test
+            assert module.NOTEBOOK == "quiz" and not any(key.startswith("quiz:") for key in solutions)
+            continue
         assert (ROOT / "solutions" / f"{module.NOTEBOOK}.ipynb").exists(), module.NOTEBOOK
         for name, value in vars(module).items():
             if isinstance(value, Problem):

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fedlearn_edu.plots import OKABE_ITO
+from fedlearn_edu.plots import OKABE_ITO, SIZES, style
 
 __all__ = ["plot_hospitals", "plot_per_site"]
 
 
+@style()
 def plot_hospitals(hospitals: Sequence, *, feature: int = 0, feature_name: str = "mean radius"):
     """Left: each hospital's patients, malignant and benign. Right: one measurement's spread per
     hospital as its scanner reports it (a shifted scanner stands out)."""
@@ -29,7 +30,7 @@ def plot_hospitals(hospitals: Sequence, *, feature: int = 0, feature_name: str =
     left.barh(names, benign, color=OKABE_ITO[1], label="benign")
     left.barh(names, malignant, left=benign, color=OKABE_ITO[5], label="malignant")
     for i, h in enumerate(hospitals):
-        left.text(len(h) + 3, i, f"{h.y.mean():.0%}", va="center", fontsize=11)
+        left.text(len(h) + 3, i, f"{h.y.mean():.0%}", va="center", fontsize=SIZES["text"])
     left.invert_yaxis()
     left.set_xlabel("patients (label: share malignant)")
     left.set_title("Sizes and case mix differ")
@@ -44,6 +45,7 @@ def plot_hospitals(hospitals: Sequence, *, feature: int = 0, feature_name: str =
     return fig
 
 
+@style()
 def plot_per_site(rows: Sequence[dict], *, metric: str = "auc", methods: Sequence[str] | None = None):
     """One dot (with its bootstrap interval) per method at each site, for ``metric`` ("auc" or
     "accuracy"), from :func:`fedlearn_edu.applications.evaluate.per_site_table`."""
@@ -60,6 +62,6 @@ def plot_per_site(rows: Sequence[dict], *, metric: str = "auc", methods: Sequenc
         ax.errorbar(x, y, yerr=[low, high], fmt="o", capsize=3, color=OKABE_ITO[j % 8], label=method)
     ax.set_xticks(np.arange(len(sites)), sites)
     ax.set_ylabel(f"test {metric} (95 % bootstrap interval)")
-    ax.legend(ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=10)
+    ax.legend(ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=SIZES["note"])
     fig.tight_layout()
     return fig

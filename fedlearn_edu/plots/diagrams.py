@@ -116,6 +116,7 @@ def draw_centralised_vs_federated(
     return fig
 
 
+@style()
 def draw_flower_deployment(n_nodes: int = 3) -> plt.Figure:
     """Lesson 09's picture: what runs where on Flower's deployment engine.
 
@@ -149,7 +150,7 @@ def draw_flower_deployment(n_nodes: int = 3) -> plt.Figure:
                offset=(-0.07, 0.0))  # fmt: skip
         _arrow(ax, (x + 0.03, 0.33), (0.55 + 0.05 * k - 0.02, 0.69), "#009E73", "new weights" if k == n_nodes - 1 else "",
                offset=(0.07, 0.0))  # fmt: skip
-    ax.text(0.5, -0.05, "each SuperNode's data (vermillion) never leaves its process", ha="center", fontsize=9.5,
+    ax.text(0.5, -0.05, "each SuperNode's data (vermillion) never leaves its process", ha="center", fontsize=SIZES["note"],
             color=DATA_COLOUR)  # fmt: skip
     ax.set_title("Flower's deployment engine: what runs where")
     fig.tight_layout()

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from fedlearn_edu._validation import check_real
-from fedlearn_edu.plots import COLOURS, client_colour, style
+from fedlearn_edu.plots import COLOURS, SIZES, WIDTHS, client_colour, style
 from fedlearn_edu.simulation.history import client_stats
 
 __all__ = ["plot_client_accuracy", "plot_drift_paths", "plot_fixed_points"]
@@ -46,7 +46,7 @@ def _landscape(ax: Axes, lab, limits) -> None:
     grid = np.stack([g1.ravel(), g2.ravel()], axis=1)
     p = lab.weights
     values = sum(p[k] * ((grid @ lab.xs[k].T - lab.ys[k]) ** 2).sum(axis=1) for k in range(len(p)))
-    ax.contour(g1, g2, values.reshape(g1.shape), levels=12, colors="#bbbbbb", linewidths=0.8)
+    ax.contour(g1, g2, values.reshape(g1.shape), levels=12, colors="#bbbbbb", linewidths=WIDTHS["thin"])
     for k, name in enumerate(lab.names):
         ax.plot(*lab.optimum(k), "X", ms=12, color=client_colour(k), mec="white", zorder=4,
                 label=f"{name}'s own optimum")  # fmt: skip
@@ -59,6 +59,7 @@ def _landscape(ax: Axes, lab, limits) -> None:
     ax.set_aspect("equal")
 
 
+@style()
 def plot_drift_paths(
     lab,
     paths: Mapping[str, np.ndarray],
@@ -77,17 +78,22 @@ def plot_drift_paths(
     if client_ends is not None:
         for r, ends in enumerate(client_ends):
             for k, end in enumerate(ends):
-                ax.plot(*np.stack([first[r], end]).T, "-", color=client_colour(k), lw=1.0, alpha=0.6)
+                ax.plot(
+                    *np.stack([first[r], end]).T, "-", color=client_colour(k), lw=WIDTHS["thin"], alpha=0.6
+                )
                 ax.plot(*end, "o", ms=4, color=client_colour(k), alpha=0.8)
     for i, (label, path) in enumerate(paths.items()):
         colour = PATH_COLOURS.get(label.split()[0].strip(","), client_colour(i + 4))
-        ax.plot(*np.asarray(path).T, "-o", ms=3.5, lw=1.6, color=colour, label=label, zorder=5)
+        ax.plot(
+            *np.asarray(path).T, "-o", ms=3.5, lw=WIDTHS["reference"], color=colour, label=label, zorder=5
+        )
     ax.plot(*first[0], "s", ms=9, color=COLOURS["global"], label="start", zorder=6)
-    ax.set_title(title or "Where the global model goes, round by round", fontsize=12)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10, frameon=False)
+    ax.set_title(title or "Where the global model goes, round by round", fontsize=SIZES["title"])
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=SIZES["note"], frameon=False)
     return ax
 
 
+@style()
 def plot_fixed_points(
     lab,
     points: Mapping[int, np.ndarray],
@@ -101,11 +107,19 @@ def plot_fixed_points(
     _landscape(ax, lab, limits)
     es = sorted(points)
     xy = np.array([points[e] for e in es])
-    ax.plot(*xy.T, "-o", color=COLOURS["global"], ms=6, lw=1.4, label="FedAvg's fixed point", zorder=5)
+    ax.plot(
+        *xy.T,
+        "-o",
+        color=COLOURS["global"],
+        ms=6,
+        lw=WIDTHS["reference"],
+        label="FedAvg's fixed point",
+        zorder=5,
+    )
     for e, point in zip(es, xy, strict=True):
-        ax.annotate(f"E={e}", point, textcoords="offset points", xytext=(6, 6), fontsize=10)
-    ax.set_title(title or "FedAvg settles further from w* as E grows", fontsize=12)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10, frameon=False)
+        ax.annotate(f"E={e}", point, textcoords="offset points", xytext=(6, 6), fontsize=SIZES["note"])
+    ax.set_title(title or "FedAvg settles further from w* as E grows", fontsize=SIZES["title"])
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=SIZES["note"], frameon=False)
     return ax
 
 
@@ -129,6 +143,7 @@ def _accuracies(accuracies: Sequence[float]) -> np.ndarray:
     return values
 
 
+@style()
 def plot_client_accuracy(
     accuracies: Sequence[float],
     global_accuracy: float | None = None,
@@ -148,11 +163,13 @@ def plot_client_accuracy(
     ax.hist(
         100 * values, bins=np.linspace(0, 100, 21), color=colour, alpha=0.55, edgecolor="white", label=label
     )
-    ax.axvline(100 * summary["mean"], color=colour, lw=2, label=f"mean per client {summary['mean']:.0%}")
-    ax.axvline(100 * summary["worst10"], color=colour, lw=2, ls=":",
+    ax.axvline(
+        100 * summary["mean"], color=colour, lw=WIDTHS["data"], label=f"mean per client {summary['mean']:.0%}"
+    )
+    ax.axvline(100 * summary["worst10"], color=colour, lw=WIDTHS["data"], ls=":",
                label=f"worst 10% of clients {summary['worst10']:.0%}")  # fmt: skip
     if global_accuracy is not None:
-        ax.axvline(100 * global_accuracy, color=COLOURS["global"], lw=2, ls="--",
+        ax.axvline(100 * global_accuracy, color=COLOURS["global"], lw=WIDTHS["data"], ls="--",
                    label=f"global test accuracy {global_accuracy:.0%}")  # fmt: skip
     ax.set_xlabel("accuracy on the client's own held-out data (%)")
     ax.set_ylabel("number of clients")
@@ -160,6 +177,6 @@ def plot_client_accuracy(
         title = (f"Global test accuracy {global_accuracy:.0%}; " if global_accuracy is not None else "") + (
             f"mean per client {summary['mean']:.0%}, worst 10% of clients {summary['worst10']:.0%}"
         )
-    ax.set_title(title, fontsize=12)
-    ax.legend(loc="upper left", fontsize=10)
+    ax.set_title(title, fontsize=SIZES["title"])
+    ax.legend(loc="upper left", fontsize=SIZES["note"])
     return ax

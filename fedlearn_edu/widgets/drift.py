@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from fedlearn_edu.algorithms import Algorithm, FedAvg, FedAvgM, FedProx, Scaffold
 from fedlearn_edu.data import Dataset, dirichlet_partition, load_digits, split_clients
-from fedlearn_edu.plots import figure_png, style
+from fedlearn_edu.plots import SIZES, figure_png, style
 from fedlearn_edu.plots.curves import plot_curves
 from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.simulation import History, mlp, simulate
@@ -163,7 +163,7 @@ class DriftExplorer:
             latest = self.runs[-1]
             plot_client_accuracy(latest.client_accuracy, latest.history.final_accuracy, ax=hist,
                                  title=f"Per client: {latest.label()}")  # fmt: skip
-            hist.legend(loc="upper left", fontsize=9)
+            hist.legend(loc="upper left", fontsize=SIZES["note"])
         self.png = figure_png(self.figure)
         self.image.value = self.png
 
