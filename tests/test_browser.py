@@ -255,15 +255,26 @@ def lab():
 
 
 @pytest.fixture(scope="module")
-def browser(lab):
-    from playwright.sync_api import sync_playwright
-
+def chromium_browser():
+    """One Playwright and one headless Chromium for the whole module: Playwright's sync API cannot run
+    inside another one's event loop, so the JupyterLab tests and the offline site tests share this."""
+    if _chromium() is None:
+        _unavailable("no Chromium found")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
         try:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser(lab, chromium_browser):
+    return chromium_browser
 
 
 def test_jupyterlab_keeps_token_login_on(lab):
@@ -412,19 +423,8 @@ def built_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def offline_browser():
-    if _chromium() is None:
-        _unavailable("no Chromium found")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def offline_browser(chromium_browser):
+    return chromium_browser
 
 
 def _offline_page(browser, viewport=None):
