@@ -64,7 +64,7 @@ HEADER = {
 }
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$", re.MULTILINE)
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}[,.:;!?']?\s+[A-Za-z(]{2,}")
-NOT_PROSE = re.compile(r"^#\s*(noqa|fmt:|type:|###)")
+NOT_PROSE = re.compile(r"^#+\s*(BEGIN|END) SOLUTION|^#\s*(noqa|fmt:|type:)")
 
 
 class TranslationError(ValueError):
@@ -252,8 +252,36 @@ def package_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
     return out
 
 
+GLOSSARY = Path("docs") / "glossary.json"
+GLOSSARY_FIELDS = ("term", "definition")
+
+
+def glossary_entries(root: Path) -> list[polib.POEntry]:
+    """The course glossary's title, blurb and each term with its definition (keyed ``<id>:<field>``)."""
+    glossary = json.loads((root / GLOSSARY).read_text(encoding="utf-8"))
+    entries = [polib.POEntry(msgctxt=key, msgid=glossary[key], msgstr="") for key in ("title", "about")]
+    for term in glossary["terms"]:
+        for field in GLOSSARY_FIELDS:
+            entries.append(polib.POEntry(msgctxt=f"{term['id']}:{field}", msgid=term[field], msgstr=""))
+    return entries
+
+
+def translated_glossary(root: Path) -> str:
+    """``docs/glossary.zh.json``: the glossary with every translated text in place of the English."""
+    glossary = json.loads((root / GLOSSARY).read_text(encoding="utf-8"))
+    po = _read(root / CATALOGUES / "docs" / "glossary.po")
+    table = {(e.msgctxt, e.msgid): e.msgstr for e in po if e.msgstr and "fuzzy" not in e.flags}
+    for key in ("title", "about"):
+        glossary[key] = table.get((key, glossary[key]), glossary[key])
+    for term in glossary["terms"]:
+        term["english"] = term["term"]
+        for field in GLOSSARY_FIELDS:
+            term[field] = table.get((f"{term['id']}:{field}", term[field]), term[field])
+    return json.dumps(glossary, indent=2, ensure_ascii=False) + "\n"
+
+
 def wanted_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
-    out = {}
+    out = {CATALOGUES / "docs" / "glossary.po": glossary_entries(root)}
     for folder in SOURCES:
         for path in sorted((root / folder).glob("*.ipynb")):
             rel = path.relative_to(root).as_posix()
@@ -332,6 +360,7 @@ def build(root: Path) -> tuple[dict[Path, object], dict[Path, str]]:
             files[EDITION / "exercises" / rel.name] = _text(ex)
             solutions.update(codes)
     files[SOLUTIONS_JSON] = json.dumps(solutions, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    files[GLOSSARY.with_suffix(f".{LANG}.json")] = translated_glossary(root)
     return notebooks, files
 
 
