@@ -228,14 +228,12 @@ def question_texts(module) -> list[str]:
 
 
 def package_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
-    """One catalogue per top-level part of the package (``checker``, ``plots``, ...), and per lesson's questions."""
+    """One catalogue per top-level part of the package (``checker``, ``plots``, ...), and per lesson's question texts."""
     package = root / "fedlearn_edu"
     strings: dict[str, list[str]] = {}
     for path in sorted(package.rglob("*.py")):
-        module = path.relative_to(root).with_suffix("").as_posix().replace("/", ".")
-        parts = module.split(".")[1:]
-        name = "_".join(parts[:2]) if parts[0] == "questions" else parts[0]
-        strings.setdefault(name, []).extend(_strings_in_source(path))
+        top = path.relative_to(package).parts[0].removesuffix(".py")
+        strings.setdefault(top, []).extend(_strings_in_source(path))  # every t("...") of questions/: questions.po
     for info in pkgutil.iter_modules([str(package / "questions")]):
         module = importlib.import_module(f"fedlearn_edu.questions.{info.name}")
         strings.setdefault(f"questions_{info.name}", []).extend(question_texts(module))
