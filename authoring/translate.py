@@ -114,7 +114,12 @@ def program_skeleton(code: str) -> str:
     """The program with every string blanked and comments gone: a translation must not change it."""
     tree = ast.parse(_python(code))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if isinstance(
+            node, ast.JoinedStr
+        ):  # an f-string: its {fields} matter, in any order; its text does not
+            fields = [v for v in node.values if isinstance(v, ast.FormattedValue)]
+            node.values = sorted(fields, key=ast.dump)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             node.value = ""
     return ast.dump(tree)
 
@@ -191,7 +196,11 @@ def notebook_entries(nb, rel: str) -> list[polib.POEntry]:
             kind = "markdown" if cell.cell_type == "markdown" else "code: translate comments and strings only"
             entries.append(
                 polib.POEntry(
-                    msgctxt=cell.id, msgid=cell.source, msgstr="", comment=kind, occurrences=[(rel, str(i + 1))]
+                    msgctxt=cell.id,
+                    msgid=cell.source,
+                    msgstr="",
+                    comment=kind,
+                    occurrences=[(rel, str(i + 1))],
                 )
             )
     return entries
@@ -233,7 +242,9 @@ def package_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
     strings: dict[str, list[str]] = {}
     for path in sorted(package.rglob("*.py")):
         top = path.relative_to(package).parts[0].removesuffix(".py")
-        strings.setdefault(top, []).extend(_strings_in_source(path))  # every t("...") of questions/: questions.po
+        strings.setdefault(top, []).extend(
+            _strings_in_source(path)
+        )  # every t("...") of questions/: questions.po
     for info in pkgutil.iter_modules([str(package / "questions")]):
         module = importlib.import_module(f"fedlearn_edu.questions.{info.name}")
         strings.setdefault(f"questions_{info.name}", []).extend(question_texts(module))
@@ -244,7 +255,9 @@ def package_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
         for text in texts:
             if text not in seen:
                 seen.add(text)
-                entries.append(polib.POEntry(msgid=text, msgstr="", occurrences=[(f"fedlearn_edu.{name}", "")]))
+                entries.append(
+                    polib.POEntry(msgid=text, msgstr="", occurrences=[(f"fedlearn_edu.{name}", "")])
+                )
         if entries:
             out[PACKAGE_LOCALE / f"{name}.po"] = entries
     return out
@@ -289,7 +302,9 @@ def wanted_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
 
 
 def updated(root: Path) -> dict[Path, str]:
-    return {rel: render(merge(_read(root / rel), entries)) for rel, entries in wanted_catalogues(root).items()}
+    return {
+        rel: render(merge(_read(root / rel), entries)) for rel, entries in wanted_catalogues(root).items()
+    }
 
 
 # --- the build ------------------------------------------------------------------------------------
@@ -402,7 +417,9 @@ def coverage(root: Path) -> tuple[int, list[str]]:
             total += 1
             rel = path.relative_to(root).as_posix()
             if "fuzzy" in entry.flags:
-                problems.append(f"{rel}: {entry.msgctxt or entry.msgid[:50]!r} is fuzzy (its English changed)")
+                problems.append(
+                    f"{rel}: {entry.msgctxt or entry.msgid[:50]!r} is fuzzy (its English changed)"
+                )
             elif not entry.msgstr:
                 problems.append(f"{rel}: {entry.msgctxt or entry.msgid[:50]!r} is not translated")
     return total, problems
@@ -443,7 +460,9 @@ def cmd_check(root: Path) -> int:
     failures = []
     for rel, text in updated(root).items():
         if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != text:
-            failures.append(f"{rel.as_posix()} is behind the English source (run `python kit.py translate update`)")
+            failures.append(
+                f"{rel.as_posix()} is behind the English source (run `python kit.py translate update`)"
+            )
     total, problems = coverage(root)
     failures += problems
     try:
@@ -452,10 +471,14 @@ def cmd_check(root: Path) -> int:
         failures.append(str(exc))
     else:
         for rel in stale_notebooks(root, notebooks):
-            failures.append(f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)")
+            failures.append(
+                f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)"
+            )
         for rel, text in files.items():
             if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != text:
-                failures.append(f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)")
+                failures.append(
+                    f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)"
+                )
         for path in sorted((root / EDITION).glob("*/*.ipynb")):
             rel = path.relative_to(root)
             if rel not in notebooks and rel not in files:
@@ -463,7 +486,9 @@ def cmd_check(root: Path) -> int:
     failures += term_problems(root)
     for line in failures:
         print(line)
-    print(f"{total - len(problems)} of {total} catalogue entries translated, {len(problems)} missing or fuzzy")
+    print(
+        f"{total - len(problems)} of {total} catalogue entries translated, {len(problems)} missing or fuzzy"
+    )
     return 1 if failures else 0
 
 
