@@ -128,7 +128,9 @@ def check_code_translation(english: str, chinese: str, where: str) -> None:
     try:
         same = program_skeleton(english) == program_skeleton(chinese)
     except SyntaxError as exc:
-        raise TranslationError(f"{where}: the translated code does not parse ({exc.msg}, line {exc.lineno})")
+        raise TranslationError(
+            f"{where}: the translated code does not parse ({exc.msg}, line {exc.lineno})"
+        ) from None
     if not same:
         raise TranslationError(
             f"{where}: the translation changes the program; only comments and strings may change"
