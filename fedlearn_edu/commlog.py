@@ -163,12 +163,11 @@ class CommunicationLog:
     def summary(self) -> str:
         """One line: transfers, values and bytes in total."""
         n, values, size = len(self), self.total_values(), self.total_bytes()
-        return ", ".join(
-            [
-                t("{n} transfer", n=n) if n == 1 else t("{n} transfers", n=n),
-                t("{n} value", n=values) if values == 1 else t("{n} values", n=values),
-                t("{n} byte", n=size) if size == 1 else t("{n} bytes", n=size),
-            ]
+        return t(
+            "{transfers}, {values}, {bytes}",
+            transfers=t("{n} transfer", n=n) if n == 1 else t("{n} transfers", n=n),
+            values=t("{n} value", n=values) if values == 1 else t("{n} values", n=values),
+            bytes=t("{n} byte", n=size) if size == 1 else t("{n} bytes", n=size),
         )
 
     def _rows(self, max_rows: int | None) -> list[tuple[str, ...] | None]:

@@ -14,8 +14,8 @@ The language is, in this order: what :func:`set_language` chose, else the enviro
 >>> set_language("zh")
 >>> t("Correct")
 '正确'
->>> t("{n} clients", n=3)  # placeholders are filled after translating
-'3 个客户端'
+>>> t("{call} returned None. Did you forget a `return` statement?", call="f(3)")  # filled after translating
+'f(3) 返回了 None。是不是忘了写 `return` 语句？'
 >>> set_language(None)  # back to FEDLEARN_LANG, or English
 """
 
@@ -82,7 +82,7 @@ def t(text: str, /, **values: object) -> str:
     """``text`` in the current language (English if there is no translation), placeholders filled.
 
     ``values`` fill ``{name}`` placeholders with ``str.format`` *after* translating, so a translation
-    may move them: ``t("{n} clients", n=3)`` is ``'3 个客户端'`` in Chinese.
+    may move them: ``t("{n} transfers", n=3)`` is ``'3 次传输'`` in Chinese.
     """
     lang = language()
     translated = text if lang == "en" else catalogue(lang).get(text, text)
