@@ -37,10 +37,11 @@ LOCALE = ROOT / "fedlearn_edu" / "locale" / "zh"
 def _back_to_english():
     """Every test starts and ends with the language chosen by nobody (FEDLEARN_LANG or English)."""
     i18n.set_language(None)
+    family = plt.rcParams["font.family"]
     yield
     i18n.set_language(None)
     plt.close("all")
-    plt.rcParams["font.family"] = plots.STYLE["font.family"]
+    plt.rcParams["font.family"] = family  # use_cjk_font() changed it for the rest of the process
 
 
 @pytest.fixture
