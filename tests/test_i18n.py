@@ -451,3 +451,14 @@ def test_a_chinese_log_table_lines_up_in_a_fixed_width_font(zh):
     head, *rows, _ = str(log).splitlines()
     ends = {_width(line) for line in [head, *rows]}
     assert len(ends) == 1, str(log)  # every row as wide as the heading: the numbers' column ends line up
+
+
+def test_bold_chinese_text_draws_regular_without_a_log_line_in_the_lesson(zh, caplog):
+    """The CJK font has one weight; matplotlib's "Failed to find font weight bold" note must not reach a notebook."""
+    import matplotlib.font_manager as fm
+
+    plots.use_cjk_font()
+    fm.FontManager._findfont_cached.cache_clear()  # the note is logged once per font and weight: look afresh
+    with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+        _draw("diagrams.draw_centralised_vs_federated")  # bold labels: "服务器", "医院 A"
+    assert not [r for r in caplog.records if "Failed to find font weight" in r.getMessage()], caplog.text

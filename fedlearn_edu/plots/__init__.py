@@ -11,6 +11,7 @@ Plots sit on top of the package: they import the maths, never the other way roun
 from __future__ import annotations
 
 import io
+import logging
 from contextlib import contextmanager
 
 import matplotlib as mpl
@@ -87,6 +88,21 @@ def _cjk_font_file():
     return Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
 
 
+class _RegularCJKIsFine(logging.Filter):
+    """The CJK font ships in one weight: bold Chinese text is drawn regular, without a note in the lesson.
+
+    matplotlib logs "findfont: Failed to find font weight bold for Noto Sans CJK SC, now using 400." the
+    first time, and a notebook shows a log line as output; every other font message still gets through.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("findfont: Failed to find font weight") and CJK_FONT in message)
+
+
+_QUIET_WEIGHTS = _RegularCJKIsFine()
+
+
 def _current_style() -> dict:
     """:data:`STYLE`, with the Chinese font behind DejaVu Sans when the kit speaks Chinese."""
     if language() != "zh":
@@ -95,6 +111,7 @@ def _current_style() -> dict:
 
     if CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(_cjk_font_file()))
+    logging.getLogger("matplotlib.font_manager").addFilter(_QUIET_WEIGHTS)  # the same filter is kept once
     return {**STYLE, "font.family": ["DejaVu Sans", CJK_FONT]}
 
 
