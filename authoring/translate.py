@@ -280,7 +280,7 @@ def glossary_entries(root: Path) -> list[polib.POEntry]:
 
 
 def translated_glossary(root: Path) -> str:
-    """``docs/glossary.zh.json``: the glossary with every translated text in place of the English."""
+    """``zh/docs/glossary.json``: the glossary with every translated text in place of the English."""
     glossary = json.loads((root / GLOSSARY).read_text(encoding="utf-8"))
     po = _read(root / CATALOGUES / "docs" / "glossary.po")
     table = {(e.msgctxt, e.msgid): e.msgstr for e in po if e.msgstr and "fuzzy" not in e.flags}
@@ -312,9 +312,21 @@ def updated(root: Path) -> dict[Path, str]:
 # --- the build ------------------------------------------------------------------------------------
 
 
-def _relink(markdown: str) -> str:
-    """Links out of the lesson folders go one folder further up (zh/notebooks is one level deeper)."""
-    return re.sub(r"\]\(\.\./(?!notebooks/|exercises/|solutions/)", "](../../", markdown)
+IN_EDITION = ("notebooks/", "exercises/", "solutions/", "docs/glossary.json")  # what zh/ mirrors
+
+
+def _relink(text: str, pattern: str) -> str:
+    """``../x`` stays when zh/ has its own x (a lesson, the glossary); else it goes one folder further up."""
+
+    def swap(match: re.Match) -> str:
+        target = match.group(2)
+        return match.group(0) if target.startswith(IN_EDITION) else f"{match.group(1)}../../{target}"
+
+    return re.sub(pattern, swap, text)
+
+
+MARKDOWN_LINK = r"(\]\()\.\./([^)\s]*)"
+CODE_PATH = r"(Path\(\")\.\./([^\"]*)"
 
 
 def translate_notebook(nb, po: polib.POFile, rel: str):
@@ -327,13 +339,13 @@ def translate_notebook(nb, po: polib.POFile, rel: str):
             if chinese is not None:
                 check_code_translation(cell.source, chinese, where)
                 cell.source = chinese
-            cell.source = cell.source.replace('Path("../', 'Path("../../')
+            cell.source = _relink(cell.source, CODE_PATH)
             cell.outputs, cell.execution_count = [], None
         elif chinese is not None:
             check_markdown_translation(cell.source, chinese, where)
             cell.source = chinese
         if cell.cell_type == "markdown":
-            cell.source = _relink(cell.source)
+            cell.source = _relink(cell.source, MARKDOWN_LINK)
         cell.metadata.pop("execution", None)
     first_code = next(i for i, c in enumerate(out.cells) if c.cell_type == "code")
     setup = nbformat.v4.new_code_cell(SETUP_CELL)
@@ -375,7 +387,7 @@ def build(root: Path) -> tuple[dict[Path, object], dict[Path, str]]:
             files[EDITION / "exercises" / rel.name] = _text(ex)
             solutions.update(codes)
     files[SOLUTIONS_JSON] = json.dumps(solutions, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    files[GLOSSARY.with_suffix(f".{LANG}.json")] = translated_glossary(root)
+    files[EDITION / GLOSSARY] = translated_glossary(root)
     return notebooks, files
 
 
@@ -481,7 +493,7 @@ def cmd_check(root: Path) -> int:
                 failures.append(
                     f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)"
                 )
-        for path in sorted((root / EDITION).glob("*/*.ipynb")):
+        for path in sorted((root / EDITION).glob("*/*.*")):
             rel = path.relative_to(root)
             if rel not in notebooks and rel not in files:
                 failures.append(f"{rel.as_posix()} has no English source")

@@ -175,7 +175,7 @@ def test_every_translated_message_keeps_its_placeholders():
 
 
 def test_the_glossary_has_a_chinese_edition_with_every_term():
-    zh = json.loads((ROOT / "docs" / "glossary.zh.json").read_text(encoding="utf-8"))
+    zh = json.loads((ROOT / "zh" / tr.GLOSSARY).read_text(encoding="utf-8"))
     english = json.loads((ROOT / tr.GLOSSARY).read_text(encoding="utf-8"))
     assert [t["id"] for t in zh["terms"]] == [t["id"] for t in english["terms"]]
     assert all(CJK.search(t["term"] + t["definition"]) for t in zh["terms"])
