@@ -137,15 +137,17 @@ def caption_sentence(caption: str) -> str:
 
     >>> caption_sentence("*What to see:* the **mean** moves to $w_2$ as $\\\\varepsilon$ falls. Then more.")
     'The mean moves to w_2 as ε falls.'
+    >>> caption_sentence("*看点：*均值随 $\\\\varepsilon$ 变小而移向 $w_2$。之后更多。")
+    '均值随 ε 变小而移向 w_2。'
     """
-    text = re.sub(r"^\s*[*_]*what to see:?[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
+    text = re.sub(r"^\s*[*_]*(?:what to see:?|看点：)[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep their words
     parts = re.split(r"\$+([^$]*)\$+", text)  # odd parts are maths
     text = "".join(
         _plain_maths(part) if i % 2 else re.sub(r"[*_`]", "", part) for i, part in enumerate(parts)
     )
     text = " ".join(text.split())
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    match = re.match(r"(.+?(?:[.!?](?=\s|$)|[。！？]))", text)  # an English or a Chinese full stop
     sentence = match.group(1) if match else text
     return sentence[:1].upper() + sentence[1:]
 
@@ -344,19 +346,33 @@ def build_deck(
     return target, count_deck(page)
 
 
-def write_index(out_dir: Path, decks: list[tuple[str, str, DeckCount]]) -> Path:
+INDEX_TEXT = {
+    "en": (
+        "fedlearn-edu: lecture slides",
+        "({screens} screens, {notes} speaker notes)",
+        "Arrow keys move; <kbd>S</kbd> opens the speaker notes; <kbd>Esc</kbd> shows an overview. "
+        "Everything here works offline.",
+    ),
+    "zh": (
+        "fedlearn-edu：讲课幻灯片",
+        "（{screens} 屏，{notes} 条讲者备注）",
+        "方向键翻页；<kbd>S</kbd> 打开讲者备注；<kbd>Esc</kbd> 显示全部幻灯片概览。这里的一切都可离线使用。",
+    ),
+}
+
+
+def write_index(out_dir: Path, decks: list[tuple[str, str, DeckCount]], lang: str = "en") -> Path:
     """A page listing the decks in lesson order (file name, title, counts)."""
+    heading, counts, keys = INDEX_TEXT[lang]
     rows = "\n".join(
         f'<li><a href="{html.escape(name)}">{html.escape(title)}</a> '
-        f"<small>({count.screens} screens, {count.notes} speaker notes)</small></li>"
+        f"<small>{counts.format(screens=count.screens, notes=count.notes)}</small></li>"
         for name, title, count in decks
     )
     page = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>fedlearn-edu slides</title>'
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8"><title>{heading}</title>'
         "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.6}</style></head>\n"
-        "<body>\n<h1>fedlearn-edu: lecture slides</h1>\n"
-        "<p>Arrow keys move; <kbd>S</kbd> opens the speaker notes; <kbd>Esc</kbd> shows an overview. "
-        "Everything here works offline.</p>\n"
+        f"<body>\n<h1>{heading}</h1>\n<p>{keys}</p>\n"
         f"<ol>\n{rows}\n</ol>\n</body>\n</html>\n"
     )
     target = Path(out_dir) / "index.html"
@@ -369,6 +385,7 @@ def build(
     out_dir: Path = DEFAULT_OUT,
     hrefs: dict[Path, str] | None = None,
     pages: dict[Path, str] | None = None,
+    lang: str = "en",
 ) -> list[tuple[Path, DeckCount]]:
     """Build a deck per notebook plus ``index.html`` and the ``assets/`` folder into ``out_dir``.
 
@@ -385,7 +402,7 @@ def build(
         target, count = build_deck(path, out_dir, links, (pages or {}).get(Path(path)))
         built.append((target, count))
         listing.append((target.name, title_of(nbformat.read(path, as_version=4), path.stem), count))
-    write_index(out_dir, listing)
+    write_index(out_dir, listing, lang)
     return built
 
 
