@@ -3,6 +3,7 @@
     python kit.py site                 -> build/site/index.html (open it in any browser, no server needed)
     python kit.py site --out DIR       somewhere else
     python kit.py site --no-slides     without the lecture slides
+    python kit.py site --lang zh       the same build; it points you at the Chinese front page (build/site/zh/)
 
 The front page is the course: a card per lesson with its objectives and time (read from the lesson's
 header cell), and a search box that works offline (a small index written next to the pages, searched by a
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
 import shutil
 import sys
@@ -493,9 +495,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kit.py site", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: build/site")
     parser.add_argument("--no-slides", action="store_true", help="leave the lecture slides out")
+    parser.add_argument("--lang", choices=["en", "zh"], default=None, help="which front page to point at")
     args = parser.parse_args(argv)
     written = build(args.out, with_slides=not args.no_slides)
-    print(f"{len(written)} pages written; open {Path(args.out) / 'index.html'} in a browser (works offline)")
+    lang = args.lang or ("zh" if os.environ.get("FEDLEARN_LANG", "").lower().startswith("zh") else "en")
+    front = Path(args.out) / EDITIONS[lang] / "index.html"
+    print(
+        f"{len(written)} pages written (every language the course has); open {front} in a browser (offline)"
+    )
     return 0
 
 

@@ -4,6 +4,7 @@
     python kit.py slides notebooks/02_*.ipynb  just these
     python kit.py slides --out DIR             somewhere else
     python kit.py slides --split               first mark sub-slides where a screen would overflow
+    python kit.py slides --lang zh             the Chinese edition (zh/notebooks) -> build/slides/zh/
 
 Each cell's ``metadata.slideshow.slide_type`` decides where it goes: ``slide`` starts a new slide (right
 arrow), ``subslide`` a slide below it (down arrow), ``fragment`` appears on the next key press, ``-`` (or
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -415,8 +417,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="mark sub-slides where screens would overflow (edits the notebooks)",
     )
+    parser.add_argument("--lang", choices=["en", "zh"], default=None, help="zh: the Chinese edition's decks")
     args = parser.parse_args(argv)
-    paths = [p.resolve() for p in args.notebooks] or lesson_paths()
+    lang = args.lang or ("zh" if os.environ.get("FEDLEARN_LANG", "").lower().startswith("zh") else "en")
+    root, out = (ROOT, args.out) if lang == "en" else (ROOT / "zh", args.out / "zh")
+    if lang == "zh" and args.split:
+        parser.error("--split edits the English notebooks (the Chinese edition copies their slide marks)")
+    paths = [p.resolve() for p in args.notebooks] or lesson_paths(root)
     if not paths:
         print("no lesson notebooks found", file=sys.stderr)
         return 1
@@ -427,14 +434,14 @@ def main(argv: list[str] | None = None) -> int:
             if cells:
                 nbformat.write(nb, path)
                 print(f"{path.name}: cells {cells} now start sub-slides")
-    for path, (target, count) in zip(paths, build(paths, args.out)):
+    for path, (target, count) in zip(paths, build(paths, out, lang=lang)):
         print(
             f"{count.slides:3d} slides {count.screens:3d} screens {count.fragments:3d} fragments "
             f"{count.notes:3d} notes  {target.name}"
         )
         for index, lines, first in crowded(nbformat.read(path, as_version=4)):
             print(f"      crowded: cell {index} ({first!r}) fills ~{lines} lines; split it (subslide)")
-    print(f"open {Path(args.out) / 'index.html'} in a browser (works offline)")
+    print(f"open {Path(out) / 'index.html'} in a browser (works offline)")
     return 0
 
 
