@@ -107,7 +107,7 @@ def _digest(paths: list[Path]) -> dict[str, str]:
 class Lab:
     """A JupyterLab server started with ``kit.py lab``; stopped (with its kernels) by ``stop``."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, lang: str = "en"):
         self.port, self.token = _free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         settings = workdir / "settings"
@@ -121,9 +121,17 @@ class Lab:
             JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
         )
         SHOTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = SHOTS / "jupyterlab.log"
+        self.log_path = SHOTS / f"jupyterlab-{lang}.log"
         self.log = self.log_path.open("w")
-        command = [sys.executable, str(ROOT / "kit.py"), "lab", "--no-browser", f"--port={self.port}"]
+        command = [
+            sys.executable,
+            str(ROOT / "kit.py"),
+            "lab",
+            "--lang",
+            lang,
+            "--no-browser",
+            f"--port={self.port}",
+        ]
         command += ["--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}"]
         command += ["--LabApp.expose_app_in_browser=True"]
         self.proc = subprocess.Popen(
@@ -350,6 +358,43 @@ def test_lesson_runs_in_jupyterlab(browser, lab, path):
             assert widgets["sliders"] > 0, f"{path.name}: a widget lesson should offer a slider"
             _move_each_slider(page, path, widgets["sliders"])
         assert not problems, f"{path.name}: {problems}"
+    finally:
+        _shutdown_kernel(page)
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def lab_zh(lab):
+    """``kit.py lab --lang zh``: a second server, after the English one's tests (they share this module)."""
+    with tempfile.TemporaryDirectory(prefix="fedlearn-lab-zh-") as workdir:
+        server = Lab(Path(workdir), lang="zh")
+        try:
+            server.wait_ready()
+            yield server
+        finally:
+            server.stop()
+
+
+ZH_EXERCISE = ROOT / "zh" / "exercises" / "00_welcome.ipynb"
+
+
+def test_the_chinese_edition_in_jupyterlab(chromium_browser, lab_zh):
+    """JupyterLab's menus in Chinese, the Chinese exercise runs, and its checks answer in Chinese."""
+    from fedlearn_edu.i18n import catalogue
+
+    page, problems = _open(chromium_browser, lab_zh, ZH_EXERCISE)
+    try:
+        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+        assert "文件" in menus and "编辑" in menus, f"JupyterLab's menus are not in Chinese: {menus}"
+        page.evaluate(JS_RUN_ALL, RUN_ALL_SECONDS)
+        page.wait_for_function(JS_IDLE, timeout=RUN_ALL_SECONDS * 1000)
+        cells = page.evaluate(JS_OUTPUTS)
+        page.screenshot(path=str(SHOTS / "zh-00_welcome-exercises.png"))
+        assert not _error_outputs(cells), "\n".join(_error_outputs(cells))
+        text = json.dumps([o for c in cells for o in c["outputs"]], ensure_ascii=False)
+        assert catalogue("zh")["Not attempted yet"] in text, "the checks did not answer in Chinese"
+        assert "Not attempted yet" not in text
+        assert not problems, problems
     finally:
         _shutdown_kernel(page)
         page.close()
