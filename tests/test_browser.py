@@ -595,3 +595,23 @@ def test_search_box_finds_a_known_term_offline(built_site, offline_browser):
         page.close()
     assert any("07_attacks_on_the_model.html#" in h for h in hits), hits
     assert not problems, problems
+
+
+def test_the_chinese_site_searches_in_chinese(built_site, offline_browser):
+    """The Chinese front page finds a Chinese term offline, and says so in Chinese when nothing matches."""
+    page, problems = _offline_page(offline_browser)
+    try:
+        page.goto((built_site / "zh" / "index.html").as_uri())
+        page.fill("#search-box", "安全聚合")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results a').length > 0", timeout=10_000
+        )
+        hits = page.evaluate("() => [...document.querySelectorAll('#search-results a')].map(a => a.href)")
+        page.fill("#search-box", "zzqxj")
+        page.wait_for_function("() => /没有找到/.test(document.querySelector('#search-results').innerText)")
+        english = page.evaluate("() => document.querySelector('a.language').getAttribute('href')")
+    finally:
+        page.close()
+    assert any("zh/notebooks/06_privacy_is_not_automatic.html#" in h for h in hits), hits
+    assert english == "../index.html"
+    assert not problems, problems
