@@ -360,6 +360,47 @@ def translate_notebook(nb, po: polib.POFile, rel: str):
     return out
 
 
+HEADING = re.compile(r"^#{1,6} +(.+?) *$", re.MULTILINE)
+ANCHOR_LINK = re.compile(r"\]\(((?:\.\./(notebooks|solutions)/)?(\d\d_\w+)\.ipynb)?#([^)\s]+)\)")
+
+
+ANCHOR_SAFE = ",.:'!-()"  # left as they are in a link's #fragment; everything else is %-encoded
+
+
+def _anchor(heading: str) -> str:
+    """The id Jupyter and nbconvert give a heading: its text with spaces as hyphens."""
+    return heading.strip().replace(" ", "-")
+
+
+def anchors(english, chinese) -> dict[str, str]:
+    """English heading id -> the Chinese heading id of the same heading (cells matched by id, headings by order)."""
+    zh = {c.id: c.source for c in chinese.cells if c.cell_type == "markdown"}
+    found = {}
+    for cell in english.cells:
+        if cell.cell_type == "markdown" and cell.id in zh:
+            before, after = HEADING.findall(cell.source), HEADING.findall(zh[cell.id])
+            if len(before) == len(after):
+                found.update({_anchor(e): _anchor(z) for e, z in zip(before, after)})
+    return found
+
+
+def relink_anchors(nb, folder: str, stem: str, maps: dict[tuple[str, str], dict[str, str]]) -> None:
+    """Point ``#heading`` links (to this notebook or another lesson) at the translated headings."""
+    from urllib.parse import quote, unquote
+
+    def swap(match: re.Match) -> str:
+        target = (match.group(2) or folder, match.group(3) or stem)
+        english = unquote(match.group(4))
+        chinese = maps.get(target, {}).get(english)
+        if chinese is None:
+            return match.group(0)
+        return f"]({match.group(1) or ''}#{quote(chinese, safe=ANCHOR_SAFE)})"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = ANCHOR_LINK.sub(swap, cell.source)
+
+
 def _sources(nb) -> list:
     return [(c.cell_type, c.get("id"), c.source, c.metadata.get("slideshow")) for c in nb.cells] + [
         nb.metadata.get("fedlearn_edu")
@@ -379,6 +420,12 @@ def build(root: Path) -> tuple[dict[Path, object], dict[Path, str]]:
             rel = path.relative_to(root).as_posix()
             po = _read(root / CATALOGUES / folder / f"{path.stem}.po")
             notebooks[EDITION / folder / path.name] = translate_notebook(nbformat.read(path, 4), po, rel)
+    maps = {
+        (rel.parts[1], rel.stem): anchors(nbformat.read(root / rel.relative_to(EDITION), 4), nb)
+        for rel, nb in notebooks.items()
+    }
+    for rel, nb in notebooks.items():
+        relink_anchors(nb, rel.parts[1], rel.stem, maps)
     files: dict[Path, str] = {}
     solutions: dict[str, str] = {}
     for rel, nb in notebooks.items():

@@ -211,3 +211,33 @@ def test_a_chinese_notebook_prints_the_numbers_the_english_one_prints(path):
         if sorted(NUMBER.findall(english)) != sorted(NUMBER.findall(chinese)):
             differ.append(f"cell {cell.id}: {english[:120]!r} vs {chinese[:120]!r}")
     assert not differ, "\n".join(differ)
+
+
+EDITIONS = [ROOT, ROOT / "zh"]
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=["en", "zh"])
+def test_every_link_to_a_heading_finds_it(edition):
+    """``lesson.ipynb#heading`` links land on a heading (the build re-points them at the Chinese headings)."""
+    from urllib.parse import unquote
+
+    broken = []
+    for path in sorted(edition.glob("*/[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, 4).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for match in tr.ANCHOR_LINK.finditer(cell.source):
+                target = (
+                    path.parent.parent
+                    / (match.group(2) or path.parent.name)
+                    / f"{match.group(3) or path.stem}.ipynb"
+                )
+                headings = {
+                    tr._anchor(h)
+                    for c in nbformat.read(target, 4).cells
+                    if c.cell_type == "markdown"
+                    for h in tr.HEADING.findall(c.source)
+                }
+                if unquote(match.group(4)) not in headings:
+                    broken.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    assert not broken, "\n".join(broken)
