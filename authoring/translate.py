@@ -460,9 +460,11 @@ def term_problems(root: Path) -> list[str]:
             if not entry.msgstr or entry.obsolete:
                 continue
             for term in terms:
-                if re.search(term["en"], entry.msgid) and not any(z in entry.msgstr for z in term["zh"]):
+                match = re.search(term["en"], entry.msgid)
+                wanted = [match.expand(z) if term.get("regex") else z for z in term["zh"]] if match else []
+                if match and not any(z in entry.msgstr for z in wanted):
                     where = f"{path.relative_to(root).as_posix()} ({entry.msgctxt or entry.msgid[:40]!r})"
-                    problems.append(f"{where}: English {term['en']!r} should be rendered as {term['zh'][0]}")
+                    problems.append(f"{where}: English {match.group(0)!r} should be rendered as {wanted[0]!r}")
     return problems
 
 
