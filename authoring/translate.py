@@ -63,7 +63,13 @@ HEADER = {
     "Plural-Forms": "nplurals=1; plural=0;",
 }
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$", re.MULTILINE)
-ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}[,.:;!?']?\s+[A-Za-z(]{2,}")
+FIELD = re.compile(r"\{[^{}]*\}")  # an f-string's or a format string's {field}
+
+
+def _reads_as_prose(literal: str) -> bool:
+    """A string a student reads: with its {fields} taken out, a word and a space remain ("{n} clients")."""
+    text = FIELD.sub("0", literal.lstrip("rbfRBF").strip("'\""))
+    return " " in text.strip() and re.search(r"[A-Za-z]{2,}", text) is not None
 NOT_PROSE = re.compile(r"^#+\s*(BEGIN|END) SOLUTION|^#\s*(noqa|fmt:|type:)")
 
 
@@ -99,7 +105,7 @@ def translatable(cell) -> bool:
     if cell.cell_type != "code":
         return False
     return any(
-        s.startswith("#") or ENGLISH_WORDS.search(s) for s in _comments_and_strings(_python(cell.source))
+        s.startswith("#") or _reads_as_prose(s) for s in _comments_and_strings(_python(cell.source))
     )
 
 
