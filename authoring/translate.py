@@ -114,7 +114,12 @@ def program_skeleton(code: str) -> str:
     """The program with every string blanked and comments gone: a translation must not change it."""
     tree = ast.parse(_python(code))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if isinstance(
+            node, ast.JoinedStr
+        ):  # an f-string: its {fields} matter, in any order; its text does not
+            fields = [v for v in node.values if isinstance(v, ast.FormattedValue)]
+            node.values = sorted(fields, key=ast.dump)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             node.value = ""
     return ast.dump(tree)
 
@@ -123,7 +128,9 @@ def check_code_translation(english: str, chinese: str, where: str) -> None:
     try:
         same = program_skeleton(english) == program_skeleton(chinese)
     except SyntaxError as exc:
-        raise TranslationError(f"{where}: the translated code does not parse ({exc.msg}, line {exc.lineno})")
+        raise TranslationError(
+            f"{where}: the translated code does not parse ({exc.msg}, line {exc.lineno})"
+        ) from None
     if not same:
         raise TranslationError(
             f"{where}: the translation changes the program; only comments and strings may change"
@@ -191,7 +198,11 @@ def notebook_entries(nb, rel: str) -> list[polib.POEntry]:
             kind = "markdown" if cell.cell_type == "markdown" else "code: translate comments and strings only"
             entries.append(
                 polib.POEntry(
-                    msgctxt=cell.id, msgid=cell.source, msgstr="", comment=kind, occurrences=[(rel, str(i + 1))]
+                    msgctxt=cell.id,
+                    msgid=cell.source,
+                    msgstr="",
+                    comment=kind,
+                    occurrences=[(rel, str(i + 1))],
                 )
             )
     return entries
@@ -233,7 +244,9 @@ def package_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
     strings: dict[str, list[str]] = {}
     for path in sorted(package.rglob("*.py")):
         top = path.relative_to(package).parts[0].removesuffix(".py")
-        strings.setdefault(top, []).extend(_strings_in_source(path))  # every t("...") of questions/: questions.po
+        strings.setdefault(top, []).extend(
+            _strings_in_source(path)
+        )  # every t("...") of questions/: questions.po
     for info in pkgutil.iter_modules([str(package / "questions")]):
         module = importlib.import_module(f"fedlearn_edu.questions.{info.name}")
         strings.setdefault(f"questions_{info.name}", []).extend(question_texts(module))
@@ -244,7 +257,9 @@ def package_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
         for text in texts:
             if text not in seen:
                 seen.add(text)
-                entries.append(polib.POEntry(msgid=text, msgstr="", occurrences=[(f"fedlearn_edu.{name}", "")]))
+                entries.append(
+                    polib.POEntry(msgid=text, msgstr="", occurrences=[(f"fedlearn_edu.{name}", "")])
+                )
         if entries:
             out[PACKAGE_LOCALE / f"{name}.po"] = entries
     return out
@@ -265,7 +280,7 @@ def glossary_entries(root: Path) -> list[polib.POEntry]:
 
 
 def translated_glossary(root: Path) -> str:
-    """``docs/glossary.zh.json``: the glossary with every translated text in place of the English."""
+    """``zh/docs/glossary.json``: the glossary with every translated text in place of the English."""
     glossary = json.loads((root / GLOSSARY).read_text(encoding="utf-8"))
     po = _read(root / CATALOGUES / "docs" / "glossary.po")
     table = {(e.msgctxt, e.msgid): e.msgstr for e in po if e.msgstr and "fuzzy" not in e.flags}
@@ -289,15 +304,29 @@ def wanted_catalogues(root: Path) -> dict[Path, list[polib.POEntry]]:
 
 
 def updated(root: Path) -> dict[Path, str]:
-    return {rel: render(merge(_read(root / rel), entries)) for rel, entries in wanted_catalogues(root).items()}
+    return {
+        rel: render(merge(_read(root / rel), entries)) for rel, entries in wanted_catalogues(root).items()
+    }
 
 
 # --- the build ------------------------------------------------------------------------------------
 
 
-def _relink(markdown: str) -> str:
-    """Links out of the lesson folders go one folder further up (zh/notebooks is one level deeper)."""
-    return re.sub(r"\]\(\.\./(?!notebooks/|exercises/|solutions/)", "](../../", markdown)
+IN_EDITION = ("notebooks/", "exercises/", "solutions/", "docs/glossary.json")  # what zh/ mirrors
+
+
+def _relink(text: str, pattern: str) -> str:
+    """``../x`` stays when zh/ has its own x (a lesson, the glossary); else it goes one folder further up."""
+
+    def swap(match: re.Match) -> str:
+        target = match.group(2)
+        return match.group(0) if target.startswith(IN_EDITION) else f"{match.group(1)}../../{target}"
+
+    return re.sub(pattern, swap, text)
+
+
+MARKDOWN_LINK = r"(\]\()\.\./([^)\s]*)"
+CODE_PATH = r"(Path\(\")\.\./([^\"]*)"
 
 
 def translate_notebook(nb, po: polib.POFile, rel: str):
@@ -310,13 +339,13 @@ def translate_notebook(nb, po: polib.POFile, rel: str):
             if chinese is not None:
                 check_code_translation(cell.source, chinese, where)
                 cell.source = chinese
-            cell.source = cell.source.replace('Path("../', 'Path("../../')
+            cell.source = _relink(cell.source, CODE_PATH)
             cell.outputs, cell.execution_count = [], None
         elif chinese is not None:
             check_markdown_translation(cell.source, chinese, where)
             cell.source = chinese
         if cell.cell_type == "markdown":
-            cell.source = _relink(cell.source)
+            cell.source = _relink(cell.source, MARKDOWN_LINK)
         cell.metadata.pop("execution", None)
     first_code = next(i for i, c in enumerate(out.cells) if c.cell_type == "code")
     setup = nbformat.v4.new_code_cell(SETUP_CELL)
@@ -329,6 +358,47 @@ def translate_notebook(nb, po: polib.POFile, rel: str):
         "note": "Generated by `python kit.py translate build`; edit the English notebook or the catalogue.",
     }
     return out
+
+
+HEADING = re.compile(r"^#{1,6} +(.+?) *$", re.MULTILINE)
+ANCHOR_LINK = re.compile(r"\]\(((?:\.\./(notebooks|solutions)/)?(\d\d_\w+)\.ipynb)?#([^)\s]+)\)")
+
+
+ANCHOR_SAFE = ",.:'!-()"  # left as they are in a link's #fragment; everything else is %-encoded
+
+
+def _anchor(heading: str) -> str:
+    """The id Jupyter and nbconvert give a heading: its text with spaces as hyphens."""
+    return heading.strip().replace(" ", "-")
+
+
+def anchors(english, chinese) -> dict[str, str]:
+    """English heading id -> the Chinese heading id of the same heading (cells matched by id, headings by order)."""
+    zh = {c.id: c.source for c in chinese.cells if c.cell_type == "markdown"}
+    found = {}
+    for cell in english.cells:
+        if cell.cell_type == "markdown" and cell.id in zh:
+            before, after = HEADING.findall(cell.source), HEADING.findall(zh[cell.id])
+            if len(before) == len(after):
+                found.update({_anchor(e): _anchor(z) for e, z in zip(before, after)})
+    return found
+
+
+def relink_anchors(nb, folder: str, stem: str, maps: dict[tuple[str, str], dict[str, str]]) -> None:
+    """Point ``#heading`` links (to this notebook or another lesson) at the translated headings."""
+    from urllib.parse import quote, unquote
+
+    def swap(match: re.Match) -> str:
+        target = (match.group(2) or folder, match.group(3) or stem)
+        english = unquote(match.group(4))
+        chinese = maps.get(target, {}).get(english)
+        if chinese is None:
+            return match.group(0)
+        return f"]({match.group(1) or ''}#{quote(chinese, safe=ANCHOR_SAFE)})"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = ANCHOR_LINK.sub(swap, cell.source)
 
 
 def _sources(nb) -> list:
@@ -350,6 +420,12 @@ def build(root: Path) -> tuple[dict[Path, object], dict[Path, str]]:
             rel = path.relative_to(root).as_posix()
             po = _read(root / CATALOGUES / folder / f"{path.stem}.po")
             notebooks[EDITION / folder / path.name] = translate_notebook(nbformat.read(path, 4), po, rel)
+    maps = {
+        (rel.parts[1], rel.stem): anchors(nbformat.read(root / rel.relative_to(EDITION), 4), nb)
+        for rel, nb in notebooks.items()
+    }
+    for rel, nb in notebooks.items():
+        relink_anchors(nb, rel.parts[1], rel.stem, maps)
     files: dict[Path, str] = {}
     solutions: dict[str, str] = {}
     for rel, nb in notebooks.items():
@@ -358,7 +434,7 @@ def build(root: Path) -> tuple[dict[Path, object], dict[Path, str]]:
             files[EDITION / "exercises" / rel.name] = _text(ex)
             solutions.update(codes)
     files[SOLUTIONS_JSON] = json.dumps(solutions, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    files[GLOSSARY.with_suffix(f".{LANG}.json")] = translated_glossary(root)
+    files[EDITION / GLOSSARY] = translated_glossary(root)
     return notebooks, files
 
 
@@ -402,7 +478,9 @@ def coverage(root: Path) -> tuple[int, list[str]]:
             total += 1
             rel = path.relative_to(root).as_posix()
             if "fuzzy" in entry.flags:
-                problems.append(f"{rel}: {entry.msgctxt or entry.msgid[:50]!r} is fuzzy (its English changed)")
+                problems.append(
+                    f"{rel}: {entry.msgctxt or entry.msgid[:50]!r} is fuzzy (its English changed)"
+                )
             elif not entry.msgstr:
                 problems.append(f"{rel}: {entry.msgctxt or entry.msgid[:50]!r} is not translated")
     return total, problems
@@ -443,7 +521,9 @@ def cmd_check(root: Path) -> int:
     failures = []
     for rel, text in updated(root).items():
         if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != text:
-            failures.append(f"{rel.as_posix()} is behind the English source (run `python kit.py translate update`)")
+            failures.append(
+                f"{rel.as_posix()} is behind the English source (run `python kit.py translate update`)"
+            )
     total, problems = coverage(root)
     failures += problems
     try:
@@ -452,18 +532,24 @@ def cmd_check(root: Path) -> int:
         failures.append(str(exc))
     else:
         for rel in stale_notebooks(root, notebooks):
-            failures.append(f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)")
+            failures.append(
+                f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)"
+            )
         for rel, text in files.items():
             if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != text:
-                failures.append(f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)")
-        for path in sorted((root / EDITION).glob("*/*.ipynb")):
+                failures.append(
+                    f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)"
+                )
+        for path in sorted((root / EDITION).glob("*/*.*")):
             rel = path.relative_to(root)
             if rel not in notebooks and rel not in files:
                 failures.append(f"{rel.as_posix()} has no English source")
     failures += term_problems(root)
     for line in failures:
         print(line)
-    print(f"{total - len(problems)} of {total} catalogue entries translated, {len(problems)} missing or fuzzy")
+    print(
+        f"{total - len(problems)} of {total} catalogue entries translated, {len(problems)} missing or fuzzy"
+    )
     return 1 if failures else 0
 
 

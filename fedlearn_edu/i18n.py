@@ -89,6 +89,6 @@ def t(text: str, /, **values: object) -> str:
     return translated.format(**values) if values else translated
 
 
-def N_(text: str) -> str:  # noqa: N802 -- gettext's name for "mark for translation, translate later"
+def N_(text: str) -> str:  # gettext's name for "mark for translation, translate later"
     """Mark ``text`` for the catalogue without translating it now (it is translated where it is shown)."""
     return text
