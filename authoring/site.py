@@ -36,7 +36,7 @@ from authoring import assets, slides
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "build" / "site"
 SECTIONS = ("notebooks", "exercises")  # rendered folders, same names as in the repository
-TIME = re.compile(r"\*\*(?:Time:|时间：)\*\*\s*([^.。\n]*)")
+TIME = re.compile(r"\*\*(?:Time:|时长：)\*\*\s*([^.。\n]*)")
 PREREQUISITES = re.compile(r"\*\*(?:Prerequisites:|预备知识：)\*\*\s*(.*)")
 OBJECTIVES = ("**You will be able to**", "**学完本课，你将能够**")
 TITLE = re.compile(r"(?:Lesson (\d+)|第\s*(\d+)\s*课)\s*·\s*(.*)")

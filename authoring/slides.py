@@ -139,10 +139,10 @@ def caption_sentence(caption: str) -> str:
 
     >>> caption_sentence("*What to see:* the **mean** moves to $w_2$ as $\\\\varepsilon$ falls. Then more.")
     'The mean moves to w_2 as ε falls.'
-    >>> caption_sentence("*看点：*均值随 $\\\\varepsilon$ 变小而移向 $w_2$。之后更多。")
+    >>> caption_sentence("*看图要点：*均值随 $\\\\varepsilon$ 变小而移向 $w_2$。之后更多。")
     '均值随 ε 变小而移向 w_2。'
     """
-    text = re.sub(r"^\s*[*_]*(?:what to see:?|看点：)[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
+    text = re.sub(r"^\s*[*_]*(?:what to see:?|看图要点：)[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep their words
     parts = re.split(r"\$+([^$]*)\$+", text)  # odd parts are maths
     text = "".join(

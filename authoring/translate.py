@@ -430,7 +430,7 @@ def build(root: Path) -> tuple[dict[Path, object], dict[Path, str]]:
     solutions: dict[str, str] = {}
     for rel, nb in notebooks.items():
         if rel.parts[1] == "solutions":
-            ex, codes = exercise_from_solution(nb, rel.as_posix())
+            ex, codes = exercise_from_solution(nb, rel.as_posix(), LANG)
             files[EDITION / "exercises" / rel.name] = _text(ex)
             solutions.update(codes)
     files[SOLUTIONS_JSON] = json.dumps(solutions, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
@@ -459,10 +459,17 @@ def term_problems(root: Path) -> list[str]:
         for entry in _read(path):
             if not entry.msgstr or entry.obsolete:
                 continue
+            english = entry.msgid
+            if entry.comment.startswith("code"):  # names in the code (plots.convergence) are not prose
+                english = "\n".join(_comments_and_strings(_python(entry.msgid)))
             for term in terms:
-                if re.search(term["en"], entry.msgid) and not any(z in entry.msgstr for z in term["zh"]):
+                match = re.search(term["en"], english)
+                wanted = [match.expand(z) if term.get("regex") else z for z in term["zh"]] if match else []
+                if match and not any(z in entry.msgstr for z in wanted):
                     where = f"{path.relative_to(root).as_posix()} ({entry.msgctxt or entry.msgid[:40]!r})"
-                    problems.append(f"{where}: English {term['en']!r} should be rendered as {term['zh'][0]}")
+                    problems.append(
+                        f"{where}: English {match.group(0)!r} should be rendered as {wanted[0]!r}"
+                    )
     return problems
 
 

@@ -20,7 +20,7 @@ from authoring import translate as tr
 
 ZH_NOTEBOOKS = sorted((ROOT / "zh").glob("*/*.ipynb"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
-NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")  # a number right after 第 counts
 
 
 def _english_of(path):

@@ -11,6 +11,7 @@ Plots sit on top of the package: they import the maths, never the other way roun
 from __future__ import annotations
 
 import io
+import logging
 from contextlib import contextmanager
 
 import matplotlib as mpl
@@ -87,6 +88,11 @@ def _cjk_font_file():
     return Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
 
 
+class _OneWeightOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (CJK_FONT in record.getMessage() and "Failed to find font weight" in record.getMessage())
+
+
 def _current_style() -> dict:
     """:data:`STYLE`, with the Chinese font behind DejaVu Sans when the kit speaks Chinese."""
     if language() != "zh":
@@ -95,6 +101,8 @@ def _current_style() -> dict:
 
     if CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(_cjk_font_file()))
+        # The font has one weight: bold Chinese is drawn regular, and matplotlib need not say so every time.
+        logging.getLogger("matplotlib.font_manager").addFilter(_OneWeightOnly())
     return {**STYLE, "font.family": ["DejaVu Sans", CJK_FONT]}
 
 
