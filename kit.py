@@ -131,11 +131,13 @@ def cmd_lab(py: Path, extra: list[str]) -> int:
     lang, extra = take_lang(extra)
     env = {"FEDLEARN_LANG": lang}
     start = "notebooks/00_welcome.ipynb" if lang == "en" else "zh/notebooks/00_welcome.ipynb"
-    if lang == "zh":
-        setting = LAB_SETTINGS_ZH.joinpath(*LAB_LOCALE_SETTING)
-        setting.parent.mkdir(parents=True, exist_ok=True)
-        setting.write_text('{"locale": "zh_CN"}\n', encoding="utf-8")
-        env["JUPYTERLAB_SETTINGS_DIR"] = str(LAB_SETTINGS_ZH)
+    if lang == "zh":  # in the settings folder already chosen, else in the kit's own; never over a choice
+        settings = Path(os.environ.get("JUPYTERLAB_SETTINGS_DIR") or LAB_SETTINGS_ZH)
+        setting = settings.joinpath(*LAB_LOCALE_SETTING)
+        if not setting.exists():
+            setting.parent.mkdir(parents=True, exist_ok=True)
+            setting.write_text('{"locale": "zh_CN"}\n', encoding="utf-8")
+        env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
     args = [
         "-m",
         "jupyter",

@@ -88,19 +88,9 @@ def _cjk_font_file():
     return Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
 
 
-class _RegularCJKIsFine(logging.Filter):
-    """The CJK font ships in one weight: bold Chinese text is drawn regular, without a note in the lesson.
-
-    matplotlib logs "findfont: Failed to find font weight bold for Noto Sans CJK SC, now using 400." the
-    first time, and a notebook shows a log line as output; every other font message still gets through.
-    """
-
+class _OneWeightOnly(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (message.startswith("findfont: Failed to find font weight") and CJK_FONT in message)
-
-
-_QUIET_WEIGHTS = _RegularCJKIsFine()
+        return not (CJK_FONT in record.getMessage() and "Failed to find font weight" in record.getMessage())
 
 
 def _current_style() -> dict:
@@ -111,7 +101,8 @@ def _current_style() -> dict:
 
     if CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(_cjk_font_file()))
-    logging.getLogger("matplotlib.font_manager").addFilter(_QUIET_WEIGHTS)  # the same filter is kept once
+        # The font has one weight: bold Chinese is drawn regular, and matplotlib need not say so every time.
+        logging.getLogger("matplotlib.font_manager").addFilter(_OneWeightOnly())
     return {**STYLE, "font.family": ["DejaVu Sans", CJK_FONT]}
 
 

@@ -121,7 +121,7 @@ q3 = ValueProblem(
         Mistake(
             0.00015, "you divided by N = 2000; the server divides by the expected number of clients, q N."
         ),
-        Mistake(0.0003, "you divided sigma * C by N q twice, or by 1000: q N = 0.05 * 2000 = 100."),
+        Mistake(0.0003, "you divided sigma * C by 1000; the server divides by q N = 0.05 * 2000 = 100."),
     ],
     hints=[
         "The noise added to the sum of the clipped updates has standard deviation sigma * C.",
