@@ -355,7 +355,13 @@ def _mark(problem: Problem, value: Any) -> str:
 def _number(key: Any) -> int:
     text = str(key).strip().lower().lstrip("aq")
     if not text.isdigit() or not 1 <= int(text) <= len(QUESTIONS):
-        raise ValueError(f"answers: key {key!r} is not a question (use 1 to {len(QUESTIONS)}, or 'a1', 'q1')")
+        raise ValueError(  # a student reads it in q5.check()'s feedback
+            t(
+                "answers: key {key!r} is not a question (use 1 to {n}, or 'a1', 'q1')",
+                key=key,
+                n=len(QUESTIONS),
+            )
+        )
     return int(text)
 
 
