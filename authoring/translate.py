@@ -70,6 +70,8 @@ def _reads_as_prose(literal: str) -> bool:
     """A string a student reads: with its {fields} taken out, a word and a space remain ("{n} clients")."""
     text = FIELD.sub("0", literal.lstrip("rbfRBF").strip("'\""))
     return " " in text.strip() and re.search(r"[A-Za-z]{2,}", text) is not None
+
+
 NOT_PROSE = re.compile(r"^#+\s*(BEGIN|END) SOLUTION|^#\s*(noqa|fmt:|type:)")
 
 
@@ -104,9 +106,7 @@ def translatable(cell) -> bool:
         return True
     if cell.cell_type != "code":
         return False
-    return any(
-        s.startswith("#") or _reads_as_prose(s) for s in _comments_and_strings(_python(cell.source))
-    )
+    return any(s.startswith("#") or _reads_as_prose(s) for s in _comments_and_strings(_python(cell.source)))
 
 
 def _python(code: str) -> str:
