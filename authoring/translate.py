@@ -70,6 +70,8 @@ def _reads_as_prose(literal: str) -> bool:
     """A string a student reads: with its {fields} taken out, a word and a space remain ("{n} clients")."""
     text = FIELD.sub("0", literal.lstrip("rbfRBF").strip("'\""))
     return " " in text.strip() and re.search(r"[A-Za-z]{2,}", text) is not None
+
+
 NOT_PROSE = re.compile(r"^#+\s*(BEGIN|END) SOLUTION|^#\s*(noqa|fmt:|type:)")
 
 
@@ -104,9 +106,7 @@ def translatable(cell) -> bool:
         return True
     if cell.cell_type != "code":
         return False
-    return any(
-        s.startswith("#") or _reads_as_prose(s) for s in _comments_and_strings(_python(cell.source))
-    )
+    return any(s.startswith("#") or _reads_as_prose(s) for s in _comments_and_strings(_python(cell.source)))
 
 
 def _python(code: str) -> str:
@@ -511,22 +511,41 @@ def cmd_update(root: Path) -> int:
     return 0
 
 
+def _code(nb) -> list:
+    return [(c.get("id"), c.source) for c in nb.cells if c.cell_type == "code"]
+
+
+def keep_outputs(old, new) -> bool:
+    """Give ``new`` the outputs of ``old`` if their code cells are the same (only prose changed)."""
+    if _code(old) != _code(new):
+        return False
+    ran = {c.id: c for c in old.cells if c.cell_type == "code"}
+    for cell in new.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = ran[cell.id].outputs, ran[cell.id].execution_count
+    new.metadata = old.metadata | {"fedlearn_edu": new.metadata["fedlearn_edu"]}
+    return True
+
+
 def cmd_build(root: Path, execute: bool = True) -> int:
     notebooks, files = build(root)
-    stale = stale_notebooks(root, notebooks)
+    stale, to_run = stale_notebooks(root, notebooks), []
     for rel in stale:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(_text(notebooks[rel]), encoding="utf-8", newline="\n")
-        print(f"wrote {rel.as_posix()}")
+        path = root / rel
+        if not (path.exists() and keep_outputs(nbformat.read(path, 4), notebooks[rel])):
+            to_run.append(rel)  # code changed (or new): its outputs come from running it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_text(notebooks[rel]), encoding="utf-8", newline="\n")
+        print(f"wrote {rel.as_posix()}" + ("" if rel in to_run else " (prose only: outputs kept)"))
     for rel, text in files.items():
         if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != text:
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text, encoding="utf-8", newline="\n")
             print(f"wrote {rel.as_posix()}")
-    if execute and stale:
+    if execute and to_run:
         from authoring.execute import main as execute_main
 
-        return execute_main([str(root / rel) for rel in stale])
+        return execute_main([str(root / rel) for rel in to_run])
     return 0
 
 

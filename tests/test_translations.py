@@ -241,3 +241,21 @@ def test_every_link_to_a_heading_finds_it(edition):
                 if unquote(match.group(4)) not in headings:
                     broken.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
     assert not broken, "\n".join(broken)
+
+
+def test_a_prose_edit_keeps_the_outputs_and_a_code_edit_does_not():
+    def notebook(prose, code):
+        nb = nbformat.v4.new_notebook()
+        md, cell = nbformat.v4.new_markdown_cell(prose), nbformat.v4.new_code_cell(code)
+        md.id, cell.id = "m", "c"
+        nb.cells = [md, cell]
+        nb.metadata["fedlearn_edu"] = {"language": "zh"}
+        return nb
+
+    ran = notebook("旧的说明", "print(1)")
+    ran.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    ran.cells[1].execution_count = 1
+    prose = notebook("新的说明", "print(1)")
+    assert tr.keep_outputs(ran, prose) and prose.cells[1].outputs[0].text == "1\n"
+    code = notebook("旧的说明", "print(2)")
+    assert not tr.keep_outputs(ran, code) and code.cells[1].outputs == []
