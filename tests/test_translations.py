@@ -19,6 +19,7 @@ from conftest import ROOT
 from authoring import translate as tr
 
 ZH_NOTEBOOKS = sorted((ROOT / "zh").glob("*/*.ipynb"))
+FEEDBACK = ("✓", "✗", "…", "?", "★", "!")  # the checker's verdicts start with these icons
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")  # a number right after 第 counts
 
@@ -33,7 +34,9 @@ def _text_outputs(cell) -> str:
         if o.get("output_type") == "stream" and o.get("name") == "stdout":
             out.append(o["text"])
         elif "data" in o and "text/plain" in o["data"] and "image/png" not in o["data"]:
-            out.append(o["data"]["text/plain"])
+            text = "".join(o["data"]["text/plain"])
+            if not text.startswith(FEEDBACK):  # a check's verdict is prose ("one step" / "1 个本地步")
+                out.append(text)
     return "\n".join(out)
 
 
@@ -259,3 +262,13 @@ def test_a_prose_edit_keeps_the_outputs_and_a_code_edit_does_not():
     assert tr.keep_outputs(ran, prose) and prose.cells[1].outputs[0].text == "1\n"
     code = notebook("旧的说明", "print(2)")
     assert not tr.keep_outputs(ran, code) and code.cells[1].outputs == []
+
+
+def test_no_chinese_figure_text_goes_through_mathtext():
+    """A label with $...$ is drawn by mathtext, whose font has no Chinese: it would draw boxes (and only log it)."""
+    mixed = [
+        f"{name}: {entry.msgid!r}"
+        for name, entry in _package_entries()
+        if name in ("plots.po", "widgets.po") and "$" in entry.msgstr and CJK.search(entry.msgstr)
+    ]
+    assert not mixed, "write the symbol in Unicode (w₁) in the Chinese label:\n" + "\n".join(mixed)
