@@ -10,7 +10,9 @@ Flower user would write:
   the SuperNode's ``--node-config``), and replies with its weights and ``num-examples``;
   ``@client_app.evaluate()`` scores the weights on its own data;
 - :data:`server_app` -- a ``ServerApp`` whose ``@server_app.main()`` builds the kit's initial model
-  and one of **Flower's own strategies** (:func:`flower_strategy`) and calls its ``start(...)``.
+  and one of **Flower's own strategies** (:func:`flower_strategy`) and calls its ``start(...)``;
+  for SCAFFOLD, which Flower does not ship, the kit's strategy written on Flower's interface
+  (:mod:`fedlearn_edu.frameworks.flower_scaffold`), whose control variates ride in the messages.
 
 Every process derives the same data and seeds from the run config: the digits split (seed 0),
 ``iid_partition(..., seed=seed)``, ``mlp((64, 32, 10), seed=seed)``, and client ``k``'s minibatch
@@ -23,7 +25,7 @@ Where Flower's strategy and the kit's algorithm differ, :data:`ALGORITHMS` says 
 al. 2017) takes the plain mean.
 
 >>> sorted(ALGORITHMS)
-['fedadam', 'fedavg', 'fedavgm', 'fedprox', 'krum', 'median', 'multi-krum', 'trimmed-mean']
+['fedadam', 'fedavg', 'fedavgm', 'fedprox', 'krum', 'median', 'multi-krum', 'scaffold', 'trimmed-mean']
 >>> type(flower_strategy("median", n_clients=3)).__name__
 'FedMedian'
 """
@@ -49,6 +51,7 @@ from flwr.serverapp import strategy as fl
 from fedlearn_edu import algorithms
 from fedlearn_edu._validation import check_count
 from fedlearn_edu.data import Dataset, iid_partition, load_digits
+from fedlearn_edu.frameworks import flower_scaffold as scaffold
 from fedlearn_edu.simulation import History, simulate
 from fedlearn_edu.simulation.models import evaluate, mlp
 from fedlearn_edu.simulation.sampling import client_seeds
@@ -128,6 +131,12 @@ ALGORITHMS: dict[str, Pair] = {
         "FedAdam(0.01, bias_correction=True)",
         "the same: with the kit's bias_correction=True, Flower's factor (Reddi et al. 2021 have none)",
     ),
+    "scaffold": Pair(
+        "Scaffold (the kit's)",
+        "Scaffold()",
+        "the same: Flower has no SCAFFOLD strategy; the kit writes one on Flower's FedAvg "
+        "(flower_scaffold.py): c travels beside the weights, each ClientApp keeps c_i in context.state",
+    ),
     "multi-krum": Pair(
         "MultiKrum",
         "MultiKrum(f, m)",
@@ -180,6 +189,8 @@ def flower_strategy(algorithm: str, n_clients: int, **options: Any) -> fl.FedAvg
         return fl.FedAvgM(server_learning_rate=1.0, server_momentum=0.9, **common)
     if algorithm == "fedadam":
         return fl.FedAdam(eta=0.01, beta_1=0.9, beta_2=0.99, tau=1e-3, **common)
+    if algorithm == "scaffold":
+        return scaffold.Scaffold(num_clients=n, server_learning_rate=1.0, **common)
     return fl.MultiKrum(
         num_malicious_nodes=f, num_nodes_to_select=int(options.get("n_selected", 2)), **common
     )
@@ -202,6 +213,7 @@ def kit_algorithm(algorithm: str, **options: Any) -> algorithms.Algorithm:
         "multi-krum": lambda: algorithms.MultiKrum(f, int(options.get("n_selected", 2))),
         "fedprox": lambda: algorithms.FedProx(mu=float(options.get("proximal_mu", 0.01))),
         "fedavgm": lambda: algorithms.FedAvgM(server_lr=1.0, momentum=0.9),
+        "scaffold": lambda: algorithms.Scaffold(server_lr=1.0),
         "fedadam": lambda: algorithms.FedAdam(
             server_lr=0.01, beta1=0.9, beta2=0.99, tau=1e-3, bias_correction=True
         ),
@@ -292,7 +304,8 @@ def _client_data(context: Context) -> tuple[int, int, torch.Tensor, torch.Tensor
 
 @client_app.train()
 def train(msg: Message, context: Context) -> Message:
-    """One client's round: load the global weights, train with the kit's SGD, send the weights back."""
+    """One client's round: load the global weights, train with the kit's SGD, send the weights back
+    (SCAFFOLD: correct each step by ``c - c_i`` and send ``Δc_i`` too)."""
     if os.environ.get("FEDLEARN_FLOWER_FAIL") == "train":  # tests: a ClientApp that raises
         raise RuntimeError("FEDLEARN_FLOWER_FAIL=train: this ClientApp fails on purpose")
     k, n, x, y = _client_data(context)
@@ -300,16 +313,21 @@ def train(msg: Message, context: Context) -> Message:
     model = mlp(SIZES, seed=0)
     model.load_state_dict(msg.content["arrays"].to_torch_state_dict())
     seed = int(client_seeds(int(config["seed"]), int(config["server-round"]), n)[k])
-    mu = float(
-        config.get("proximal-mu", 0.0)
-    )  # FedProx's strategy sends it; FedProx's pull towards w_received
+    mu = float(config.get("proximal-mu", 0.0))  # FedProx's strategy sends it: the pull towards w_received
+    c = msg.content.get(scaffold.SERVER_C)  # SCAFFOLD's strategy sends its control variate c
+    offset = scaffold.local_offset(c, context.state) if c is not None else None  # c - c_i
     received = {name: p.detach().clone() for name, p in model.named_parameters()}
-    correction = proximal_and_offset(mu, received) if mu else None
-    result = local_train(model, x, y, lr=float(config["lr"]), epochs=int(config["local-epochs"]),
+    correction = proximal_and_offset(mu, received, offset) if mu or offset is not None else None
+    lr = float(config["lr"])
+    result = local_train(model, x, y, lr=lr, epochs=int(config["local-epochs"]),
                          batch_size=int(config["batch-size"]), loss="cross_entropy", seed=seed,
                          correction=correction)  # fmt: skip
     metrics = MetricRecord({"num-examples": len(x), "train-loss": float(result.loss)})
     content = RecordDict({"arrays": ArrayRecord(model.state_dict()), "metrics": metrics})
+    if c is not None:  # keep c_i+ in context.state, send Δc_i
+        trained = {name: p.detach() for name, p in model.named_parameters()}
+        content[scaffold.DELTA_C] = scaffold.client_update(received, trained, c, context.state,
+                                                           steps=result.steps, lr=lr)  # fmt: skip
     return Message(content=content, reply_to=msg)
 
 
@@ -327,23 +345,30 @@ def evaluate_local(msg: Message, context: Context) -> Message:
 server_app = ServerApp()
 
 
-def _payload_bytes(arrays: ArrayRecord) -> int:
-    """The bytes of the tensors in an ArrayRecord, as serialized (``Array.data``)."""
-    return sum(len(array.data) for array in arrays.values())
+def _payload_bytes(content: RecordDict) -> int:
+    """The bytes of the tensors in a message's ArrayRecords (the weights, and SCAFFOLD's control
+    variate), as serialized (``Array.data``)."""
+    return sum(len(array.data) for arrays in content.array_records.values() for array in arrays.values())
 
 
 def _counting(strategy: fl.FedAvg, record) -> fl.FedAvg:
-    """Wrap ``strategy.aggregate_train`` to record how many replies and failures each round had."""
-    inner = strategy.aggregate_train
+    """Wrap ``strategy.configure_train`` and ``aggregate_train`` to record the tensor bytes sent each
+    round (all train messages) and the replies, failures and tensor bytes that came back."""
+    configure, aggregate = strategy.configure_train, strategy.aggregate_train
+
+    def configure_train(server_round, arrays, config, grid):
+        messages = list(configure(server_round, arrays, config, grid))
+        record(server_round, down_payload_bytes=sum(_payload_bytes(m.content) for m in messages))
+        return messages
 
     def aggregate_train(server_round, replies):
         replies = list(replies)
         ok = [m for m in replies if not m.has_error()]
         record(server_round, replies=len(ok), failures=len(replies) - len(ok),
-               up_payload_bytes=sum(_payload_bytes(m.content["arrays"]) for m in ok))  # fmt: skip
-        return inner(server_round, replies)
+               up_payload_bytes=sum(_payload_bytes(m.content) for m in ok))  # fmt: skip
+        return aggregate(server_round, replies)
 
-    strategy.aggregate_train = aggregate_train
+    strategy.configure_train, strategy.aggregate_train = configure_train, aggregate_train
     return strategy
 
 
@@ -389,8 +414,7 @@ def main(grid: Grid, context: Context) -> None:
     def central_evaluation(server_round: int, arrays: ArrayRecord) -> MetricRecord:
         accuracy, loss = evaluate(model, arrays.to_torch_state_dict(), digits.x_test, digits.y_test,
                                   "cross_entropy")  # fmt: skip
-        record(server_round, accuracy=accuracy, loss=loss, time=time.time(),
-               down_payload_bytes=_payload_bytes(arrays))  # fmt: skip
+        record(server_round, accuracy=accuracy, loss=loss, time=time.time())
         print(f"[fedlearn] round {server_round}: test accuracy {accuracy:.4f}", flush=True)
         if out is not None:
             _save(out / f"round-{server_round}.npz", arrays)
