@@ -87,7 +87,7 @@ DEFAULTS: dict[str, Any] = {
     "proximal-mu": 0.01,  # FedProx: mu
     "fraction-evaluate": 0.0,  # > 0: clients also evaluate the global model on their own data
     "round-timeout": 60.0,  # seconds the server waits for replies in a round ...
-    "first-round-timeout": 180.0,  # ... and in round 1, when every SuperNode starts its ClientApp process
+    "first-round-timeout": 180.0,  # ... and in round 1, while the machine may still be starting processes
     "out-dir": "",  # where the ServerApp writes progress.jsonl and final.npz ("": nowhere)
 }
 
@@ -132,7 +132,7 @@ ALGORITHMS: dict[str, Pair] = {
         "the same: with the kit's bias_correction=True, Flower's factor (Reddi et al. 2021 have none)",
     ),
     "scaffold": Pair(
-        "Scaffold (the kit's)",
+        "FedAvg + SCAFFOLD",
         "Scaffold()",
         "the same: Flower has no SCAFFOLD strategy; the kit writes one on Flower's FedAvg "
         "(flower_scaffold.py): c travels beside the weights, each ClientApp keeps c_i in context.state",
@@ -373,9 +373,10 @@ def _counting(strategy: fl.FedAvg, record) -> fl.FedAvg:
 
 
 class _PatientFirstRound:
-    """The Grid, except that the first exchange waits up to ``first`` seconds: in round 1 each SuperNode
-    starts a ClientApp process (Python, torch, the data), which on a busy laptop takes longer than a
-    round. Every later round waits ``timeout`` as Flower's ``strategy.start`` asks."""
+    """The Grid, except that the first exchange waits up to ``first`` seconds: a margin for a machine
+    still busy starting the deployment (every round, each SuperNode starts a fresh ClientApp process:
+    Python, torch, the data; in round 1 it also fetches the App). Every later round waits ``timeout``
+    as Flower's ``strategy.start`` asks."""
 
     def __init__(self, grid: Grid, first: float):
         self._grid, self._first, self._waited = grid, first, False
