@@ -311,6 +311,8 @@ CASES = [
     ("flower-kit-algorithm-unknown", lambda: flower.kit_algorithm("krum2"), ValueError, "krum2"),
     ("flower-settings-rounds-0", lambda: flower.settings({"num-server-rounds": 0}), ValueError, "num-server-rounds"),
     ("flower-settings-seed-float", lambda: flower.settings({"seed": 0.5}), TypeError, "seed"),
+    ("flower-settings-timeout-0", lambda: flower.settings({"round-timeout": 0}), ValueError, "round-timeout"),
+    ("flower-settings-timeout-factor-negative", lambda: flower.settings({"round-timeout-factor": -1.0}), ValueError, "round-timeout-factor"),
     ("flower-aggregate-lengths", lambda: flower.flower_aggregate(flower.fl.FedAvg(), [{"w": torch.ones(1)}], [1, 2]), ValueError, "num_examples"),
     ("flower-scaffold-0-clients", lambda: flower_scaffold.Scaffold(0), ValueError, "num_clients"),
     ("flower-scaffold-clients-float", lambda: flower_scaffold.Scaffold(3.0), TypeError, "num_clients"),

@@ -85,6 +85,45 @@ def test_scaffold_strategy_in_one_process_with_a_server_learning_rate(monkeypatc
     assert all(flower_scaffold.CLIENT_C in c.state for c in contexts.values())  # each client kept its c_i
 
 
+def test_round_deadlines_follow_round_1():
+    # The kit's deadlines (lesson 09's fault demonstration relies on them): round 1 waits up to
+    # first-round-timeout; with a factor, later rounds wait max(round-timeout, factor x round 1's time).
+    from types import SimpleNamespace
+
+    class Grid:
+        def __init__(self, answer):
+            self.answer, self.timeouts = answer, []
+
+        def send_and_receive(self, messages, *, timeout=None):
+            self.timeouts.append(timeout)
+            time.sleep(0.2)
+            ok = SimpleNamespace(has_error=lambda: False)
+            return [ok] * (len(messages) if self.answer else len(messages) - 1)
+
+    train = [SimpleNamespace(metadata=SimpleNamespace(message_type="train"))] * 3
+    records = []
+    grid = Grid(answer=True)
+    deadlines = flower._Deadlines(grid, first=100.0, factor=2.0, record=lambda r, **v: records.append((r, v)))
+    for _ in range(3):
+        deadlines.send_and_receive(train, timeout=0.1)
+        deadlines.send_and_receive([], timeout=0.1)  # an evaluation round with no one asked: no change
+    assert grid.timeouts[:2] == [100.0, 0.1]
+    assert 0.4 <= grid.timeouts[2] < 1.0 and grid.timeouts[4] >= grid.timeouts[2]
+    assert [r for r, _ in records] == [1, 2, 3] and records[1][1]["deadline"] == grid.timeouts[2]
+    assert records[0][1]["exchange_seconds"] >= 0.2
+    plain = Grid(answer=True)  # factor 0: Flower's one timeout after round 1
+    flower._Deadlines(plain, first=100.0).send_and_receive(train, timeout=0.1)
+    deadlines = flower._Deadlines(plain, first=100.0)
+    for _ in range(2):
+        deadlines.send_and_receive(train, timeout=0.1)
+    assert plain.timeouts[-1] == 0.1
+    short = Grid(answer=False)  # a round that missed a reply does not set later deadlines
+    deadlines = flower._Deadlines(short, first=100.0, factor=2.0)
+    for _ in range(2):
+        deadlines.send_and_receive(train, timeout=0.1)
+    assert short.timeouts == [100.0, 0.1]
+
+
 def test_flower_is_the_pinned_version():
     import flwr
 

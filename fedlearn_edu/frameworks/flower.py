@@ -43,13 +43,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
+from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MessageType, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp import strategy as fl
 
 from fedlearn_edu import algorithms
-from fedlearn_edu._validation import check_count
+from fedlearn_edu._validation import check_count, check_real
 from fedlearn_edu.data import Dataset, iid_partition, load_digits
 from fedlearn_edu.frameworks import flower_scaffold as scaffold
 from fedlearn_edu.simulation import History, simulate
@@ -88,6 +88,7 @@ DEFAULTS: dict[str, Any] = {
     "fraction-evaluate": 0.0,  # > 0: clients also evaluate the global model on their own data
     "round-timeout": 60.0,  # seconds the server waits for replies in a round ...
     "first-round-timeout": 180.0,  # ... and in round 1, while the machine may still be starting processes
+    "round-timeout-factor": 0.0,  # > 0: later rounds wait at least this times round 1's duration
     "out-dir": "",  # where the ServerApp writes progress.jsonl and final.npz ("": nowhere)
 }
 
@@ -159,6 +160,9 @@ def settings(run_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         out[key] = check_count(out[key], key, minimum=1)
     for key in ("seed", "n-trim", "n-byzantine", "n-selected"):
         out[key] = check_count(out[key], key)
+    for key in ("round-timeout", "first-round-timeout"):
+        out[key] = check_real(out[key], key, low=0, include_low=False)
+    out["round-timeout-factor"] = check_real(out["round-timeout-factor"], "round-timeout-factor", low=0)
     return out
 
 
@@ -372,21 +376,41 @@ def _counting(strategy: fl.FedAvg, record) -> fl.FedAvg:
     return strategy
 
 
-class _PatientFirstRound:
-    """The Grid, except that the first exchange waits up to ``first`` seconds: a margin for a machine
-    still busy starting the deployment (every round, each SuperNode starts a fresh ClientApp process:
-    Python, torch, the data; in round 1 it also fetches the App). Every later round waits ``timeout``
-    as Flower's ``strategy.start`` asks."""
+class _Deadlines:
+    """The Grid, with the kit's round deadlines. Flower's ``strategy.start`` gives every exchange one
+    ``timeout``; here the first exchange waits up to ``first`` seconds (a margin for a machine still
+    busy starting the deployment: every round, each SuperNode starts a fresh ClientApp process --
+    Python, torch, the data -- and in round 1 it also fetches the App), and with ``factor > 0`` every
+    later one waits ``max(timeout, factor * d)``, ``d`` the longest earlier exchange that got every
+    reply: a slow machine gets the time it needs, a fast one no more. ``record(i, deadline=...,
+    exchange_seconds=...)`` is told the deadline and the duration of the ``i``-th training exchange
+    (round ``i``)."""
 
-    def __init__(self, grid: Grid, first: float):
-        self._grid, self._first, self._waited = grid, first, False
+    def __init__(self, grid: Grid, first: float, factor: float = 0.0, record=None):
+        self._grid, self._first, self._factor, self._record = grid, first, factor, record
+        self._complete: list[float] = []  # durations of the exchanges that got every reply
+        self._exchanges = self._rounds = 0
 
     def send_and_receive(self, messages, *, timeout=None):
         messages = list(messages)
-        if messages and not self._waited:
-            self._waited = True
-            timeout = max(timeout or 0.0, self._first)
-        return self._grid.send_and_receive(messages, timeout=timeout)
+        if not messages:
+            return self._grid.send_and_receive(messages, timeout=timeout)
+        timeout = timeout or 0.0
+        if self._exchanges == 0:
+            timeout = max(timeout, self._first)
+        elif self._factor and self._complete:
+            timeout = max(timeout, self._factor * max(self._complete))
+        self._exchanges += 1
+        start = time.monotonic()
+        replies = list(self._grid.send_and_receive(messages, timeout=timeout))
+        seconds = time.monotonic() - start
+        if len(replies) == len(messages) and not any(m.has_error() for m in replies):
+            self._complete.append(seconds)
+        if messages[0].metadata.message_type == MessageType.TRAIN:
+            self._rounds += 1
+            if self._record is not None:
+                self._record(self._rounds, deadline=timeout, exchange_seconds=seconds)
+        return replies
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._grid, name)
@@ -425,7 +449,7 @@ def main(grid: Grid, context: Context) -> None:
 
     strategy = _counting(flower_strategy(cfg["algorithm"], cfg["num-clients"], **_options(cfg)), record)
     train_config = ConfigRecord({key: cfg[key] for key in ("lr", "local-epochs", "batch-size", "seed")})
-    grid = _PatientFirstRound(grid, float(cfg["first-round-timeout"]))
+    grid = _Deadlines(grid, cfg["first-round-timeout"], cfg["round-timeout-factor"], record)
     result = strategy.start(grid=grid, initial_arrays=ArrayRecord(model.state_dict()),
                             num_rounds=cfg["num-server-rounds"], timeout=float(cfg["round-timeout"]),
                             train_config=train_config, evaluate_fn=central_evaluation)  # fmt: skip
