@@ -10,7 +10,12 @@
     python kit.py flower       run the kit's model on Flower's deployment engine, one process per client,
                                and compare with the kit's engine (--clients 3 --rounds 3 --algorithm fedavg
                                --seed 0; --help for more)
+    python kit.py translate    the Chinese edition: update catalogues, build zh/, check (see --help)
     python kit.py setup        only set up the environment
+
+    --lang zh                  (lab, test, slides, site) the Chinese edition, 中文版: lab opens zh/ with
+                               JupyterLab's own interface in Chinese; test runs the Chinese edition's checks;
+                               slides and site build the Chinese pages. FEDLEARN_LANG=zh does the same.
 
 exercises, execute, slides and site run the course-building modules in authoring/ (python -m
 authoring.<name>, from this folder); they are not part of the fedlearn_edu package a lesson imports.
@@ -34,7 +39,18 @@ VENV = ROOT / ".venv"
 STAMP = VENV / "fedlearn-edu.stamp"
 INSTALL_INPUTS = ("requirements.txt", "constraints.txt", "pyproject.toml")
 # The same matplotlib backend for every kernel we start, so stored outputs match when re-run.
-KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONHASHSEED": "0"}
+# A figure text that draws as boxes (a glyph missing from every font) is an error, not a warning; and the
+# language of the stored outputs never depends on the person's FEDLEARN_LANG (Chinese notebooks choose theirs).
+KERNEL_ENV = {
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "PYTHONHASHSEED": "0",
+    "PYTHONWARNINGS": "error:Glyph:UserWarning",
+    "FEDLEARN_LANG": "",
+}
+LANGUAGES = ("en", "zh")
+# JupyterLab's own menus in Chinese: a settings folder of the kit's whose one setting picks the language pack.
+LAB_SETTINGS_ZH = VENV / "jupyterlab-settings-zh"
+LAB_LOCALE_SETTING = ("@jupyterlab", "translation-extension", "plugin.jupyterlab-settings")
 SUPPORTED_PYTHON = (3, 11)
 
 
@@ -94,28 +110,69 @@ def in_env(py: Path, args: list[str], env: dict | None = None) -> int:
     return subprocess.run([str(py), *args], cwd=ROOT, env=full_env).returncode
 
 
+def take_lang(extra: list[str]) -> tuple[str, list[str]]:
+    """``--lang zh`` (or ``--lang=zh``) out of the arguments; else FEDLEARN_LANG; else English."""
+    lang, rest, i = os.environ.get("FEDLEARN_LANG", "").strip().lower()[:2] or "en", [], 0
+    while i < len(extra):
+        if extra[i] == "--lang" and i + 1 < len(extra):
+            lang, i = extra[i + 1].lower()[:2], i + 2
+            continue
+        if extra[i].startswith("--lang="):
+            lang = extra[i].split("=", 1)[1].lower()[:2]
+        else:
+            rest.append(extra[i])
+        i += 1
+    if lang not in LANGUAGES:
+        raise SystemExit(f"[kit] --lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+    return lang, rest
+
+
 def cmd_lab(py: Path, extra: list[str]) -> int:
+    lang, extra = take_lang(extra)
+    env = {"FEDLEARN_LANG": lang}
+    start = "notebooks/00_welcome.ipynb" if lang == "en" else "zh/notebooks/00_welcome.ipynb"
+    if lang == "zh":  # in the settings folder already chosen, else in the kit's own; never over a choice
+        settings = Path(os.environ.get("JUPYTERLAB_SETTINGS_DIR") or LAB_SETTINGS_ZH)
+        setting = settings.joinpath(*LAB_LOCALE_SETTING)
+        if not setting.exists():
+            setting.parent.mkdir(parents=True, exist_ok=True)
+            setting.write_text('{"locale": "zh_CN"}\n', encoding="utf-8")
+        env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
     args = [
         "-m",
         "jupyter",
         "lab",
         "--ServerApp.ip=127.0.0.1",  # only this computer can connect; token login stays on
         f"--ServerApp.root_dir={ROOT}",
-        "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb",
+        f"--LabApp.default_url=/lab/tree/{start}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
-    say("starting JupyterLab (stop it with Ctrl+C) ...")
-    return in_env(py, args + extra)
+    say(
+        "starting JupyterLab (stop it with Ctrl+C) ..."
+        if lang == "en"
+        else "正在启动 JupyterLab（按 Ctrl+C 停止）……"
+    )
+    return in_env(py, args + extra, env=env)
+
+
+ZH_TESTS = ["zh/notebooks", "zh/solutions", "tests/test_translations.py", "tests/test_i18n.py"]
 
 
 def cmd_test(py: Path, extra: list[str]) -> int:
+    lang, extra = take_lang(extra)
     steps = [
         ("lint (ruff check)", ["-m", "ruff", "check", "."]),
         ("formatting (ruff format --check)", ["-m", "ruff", "format", "--check", "."]),
         ("exercises/ is what solutions/ generates", ["-m", "authoring.exercises", "--check"]),
+        (
+            "the Chinese edition is complete and what the catalogues build",
+            ["-m", "authoring.translate", "check"],
+        ),
         ("pytest: package, doctests, notebooks (nbval), exercises", ["-m", "pytest", *extra]),
     ]
+    if lang == "zh":  # only the Chinese edition: its gate, its notebooks under nbval, its tests
+        steps = [steps[3], ("pytest: the Chinese edition", ["-m", "pytest", *ZH_TESTS, *extra])]
     for title, args in steps:
         say(f"== {title}")
         code = in_env(py, args, env=KERNEL_ENV)
@@ -150,6 +207,7 @@ def main(argv: list[str]) -> int:
         "execute": lambda py, extra: in_env(py, ["-m", "authoring.execute", *extra], env=KERNEL_ENV),
         "slides": lambda py, extra: in_env(py, ["-m", "authoring.slides", *extra]),
         "site": lambda py, extra: in_env(py, ["-m", "authoring.site", *extra]),
+        "translate": lambda py, extra: in_env(py, ["-m", "authoring.translate", *extra], env=KERNEL_ENV),
         "flower": cmd_flower,
         "setup": lambda py, extra: 0,
     }

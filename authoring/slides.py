@@ -4,6 +4,7 @@
     python kit.py slides notebooks/02_*.ipynb  just these
     python kit.py slides --out DIR             somewhere else
     python kit.py slides --split               first mark sub-slides where a screen would overflow
+    python kit.py slides --lang zh             the Chinese edition (zh/notebooks) -> build/slides/zh/
 
 Each cell's ``metadata.slideshow.slide_type`` decides where it goes: ``slide`` starts a new slide (right
 arrow), ``subslide`` a slide below it (down arrow), ``fragment`` appears on the next key press, ``-`` (or
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -137,15 +139,17 @@ def caption_sentence(caption: str) -> str:
 
     >>> caption_sentence("*What to see:* the **mean** moves to $w_2$ as $\\\\varepsilon$ falls. Then more.")
     'The mean moves to w_2 as ε falls.'
+    >>> caption_sentence("*看图要点：*均值随 $\\\\varepsilon$ 变小而移向 $w_2$。之后更多。")
+    '均值随 ε 变小而移向 w_2。'
     """
-    text = re.sub(r"^\s*[*_]*what to see:?[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
+    text = re.sub(r"^\s*[*_]*(?:what to see:?|看图要点：)[*_]*:?\s*", "", caption, flags=re.IGNORECASE)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep their words
     parts = re.split(r"\$+([^$]*)\$+", text)  # odd parts are maths
     text = "".join(
         _plain_maths(part) if i % 2 else re.sub(r"[*_`]", "", part) for i, part in enumerate(parts)
     )
     text = " ".join(text.split())
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    match = re.match(r"(.+?(?:[.!?](?=\s|$)|[。！？]))", text)  # an English or a Chinese full stop
     sentence = match.group(1) if match else text
     return sentence[:1].upper() + sentence[1:]
 
@@ -344,19 +348,33 @@ def build_deck(
     return target, count_deck(page)
 
 
-def write_index(out_dir: Path, decks: list[tuple[str, str, DeckCount]]) -> Path:
+INDEX_TEXT = {
+    "en": (
+        "fedlearn-edu: lecture slides",
+        "({screens} screens, {notes} speaker notes)",
+        "Arrow keys move; <kbd>S</kbd> opens the speaker notes; <kbd>Esc</kbd> shows an overview. "
+        "Everything here works offline.",
+    ),
+    "zh": (
+        "fedlearn-edu：讲课幻灯片",
+        "（{screens} 屏，{notes} 条讲者备注）",
+        "方向键翻页；<kbd>S</kbd> 打开讲者备注；<kbd>Esc</kbd> 显示全部幻灯片概览。这里的一切都可离线使用。",
+    ),
+}
+
+
+def write_index(out_dir: Path, decks: list[tuple[str, str, DeckCount]], lang: str = "en") -> Path:
     """A page listing the decks in lesson order (file name, title, counts)."""
+    heading, counts, keys = INDEX_TEXT[lang]
     rows = "\n".join(
         f'<li><a href="{html.escape(name)}">{html.escape(title)}</a> '
-        f"<small>({count.screens} screens, {count.notes} speaker notes)</small></li>"
+        f"<small>{counts.format(screens=count.screens, notes=count.notes)}</small></li>"
         for name, title, count in decks
     )
     page = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>fedlearn-edu slides</title>'
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8"><title>{heading}</title>'
         "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.6}</style></head>\n"
-        "<body>\n<h1>fedlearn-edu: lecture slides</h1>\n"
-        "<p>Arrow keys move; <kbd>S</kbd> opens the speaker notes; <kbd>Esc</kbd> shows an overview. "
-        "Everything here works offline.</p>\n"
+        f"<body>\n<h1>{heading}</h1>\n<p>{keys}</p>\n"
         f"<ol>\n{rows}\n</ol>\n</body>\n</html>\n"
     )
     target = Path(out_dir) / "index.html"
@@ -369,6 +387,7 @@ def build(
     out_dir: Path = DEFAULT_OUT,
     hrefs: dict[Path, str] | None = None,
     pages: dict[Path, str] | None = None,
+    lang: str = "en",
 ) -> list[tuple[Path, DeckCount]]:
     """Build a deck per notebook plus ``index.html`` and the ``assets/`` folder into ``out_dir``.
 
@@ -385,7 +404,7 @@ def build(
         target, count = build_deck(path, out_dir, links, (pages or {}).get(Path(path)))
         built.append((target, count))
         listing.append((target.name, title_of(nbformat.read(path, as_version=4), path.stem), count))
-    write_index(out_dir, listing)
+    write_index(out_dir, listing, lang)
     return built
 
 
@@ -398,8 +417,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="mark sub-slides where screens would overflow (edits the notebooks)",
     )
+    parser.add_argument("--lang", choices=["en", "zh"], default=None, help="zh: the Chinese edition's decks")
     args = parser.parse_args(argv)
-    paths = [p.resolve() for p in args.notebooks] or lesson_paths()
+    lang = args.lang or ("zh" if os.environ.get("FEDLEARN_LANG", "").lower().startswith("zh") else "en")
+    root, out = (ROOT, args.out) if lang == "en" else (ROOT / "zh", args.out / "zh")
+    if lang == "zh" and args.split:
+        parser.error("--split edits the English notebooks (the Chinese edition copies their slide marks)")
+    paths = [p.resolve() for p in args.notebooks] or lesson_paths(root)
     if not paths:
         print("no lesson notebooks found", file=sys.stderr)
         return 1
@@ -410,14 +434,14 @@ def main(argv: list[str] | None = None) -> int:
             if cells:
                 nbformat.write(nb, path)
                 print(f"{path.name}: cells {cells} now start sub-slides")
-    for path, (target, count) in zip(paths, build(paths, args.out)):
+    for path, (target, count) in zip(paths, build(paths, out, lang=lang)):
         print(
             f"{count.slides:3d} slides {count.screens:3d} screens {count.fragments:3d} fragments "
             f"{count.notes:3d} notes  {target.name}"
         )
         for index, lines, first in crowded(nbformat.read(path, as_version=4)):
             print(f"      crowded: cell {index} ({first!r}) fills ~{lines} lines; split it (subslide)")
-    print(f"open {Path(args.out) / 'index.html'} in a browser (works offline)")
+    print(f"open {Path(out) / 'index.html'} in a browser (works offline)")
     return 0
 
 

@@ -21,11 +21,52 @@ from typing import Any
 
 import numpy as np
 
+from fedlearn_edu.i18n import N_, t
+
 # Bound at import, so that a notebook's `np.allclose = lambda *a, **k: True` cannot reach them.
 # Ufuncs and ndarray methods are C objects: they cannot be replaced, only the names pointing at them.
 _asarray, _ndarray, _bool, _float64 = np.asarray, np.ndarray, np.bool_, np.float64
 _absolute, _isfinite, _less_equal, _equal = np.absolute, np.isfinite, np.less_equal, np.equal
 _argwhere, _errstate = np.argwhere, np.errstate
+
+
+class Said(str):
+    """A sentence in the reader's language that also keeps its English (``english``).
+
+    The checker decides what to show from the English words of a difference, so that a student reading
+    Chinese gets exactly the feedback an English reader gets, in Chinese.
+    """
+
+    english: str
+
+
+def say(template: str, /, **values: Any) -> Said:
+    """``t(template, **values)``, remembering the English (values that are :class:`Said` give theirs)."""
+    said = Said(t(template, **values))
+    said.english = template.format(**{k: getattr(v, "english", v) for k, v in values.items()})
+    return said
+
+
+def _cat(*pieces: str) -> str:
+    """The pieces joined; a :class:`Said` (with the pieces' English) if any piece is one."""
+    text = "".join(pieces)
+    if not any(isinstance(p, Said) for p in pieces):
+        return text
+    said = Said(text)
+    said.english = "".join(getattr(p, "english", p) for p in pieces)
+    return said
+
+
+def _joined(pieces: list[str], separator: str = ", ") -> str:
+    out: list[str] = []
+    for i, piece in enumerate(pieces):
+        out += [separator, piece] if i else [piece]
+    return _cat(*out)
+
+
+def _say_at(plain: str, located: str, where: str, /, **values: Any) -> Said:
+    """``plain`` -- or ``located``, which names ``{where}`` the difference is, when there is a ``where``."""
+    return say(located, where=where, **values) if where else say(plain, **values)
 
 
 def _is_tensor(value: Any) -> bool:
@@ -108,9 +149,9 @@ def _brief(value: Any, digits: int, max_items: int, numbers_only: bool) -> str:
     """``brief``; with ``numbers_only`` every number is shown as a float in a bare list (for comparing digits)."""
     again = functools.partial(_brief, digits=digits, max_items=max_items, numbers_only=numbers_only)
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{k!r}: {again(v)}" for k, v in list(value.items())[:max_items])
+        inner = _joined([_cat(f"{k!r}: ", again(v)) for k, v in list(value.items())[:max_items]])
         more = ", ..." if len(value) > max_items else ""
-        return "{" + inner + more + "}"
+        return _cat("{", inner, more, "}")
     if value is None or isinstance(value, (str, bool, _bool)):
         return repr(value)
     if isinstance(value, (set, frozenset)):
@@ -118,42 +159,49 @@ def _brief(value: Any, digits: int, max_items: int, numbers_only: bool) -> str:
     array = _to_array(value)
     if array is None:
         if isinstance(value, (list, tuple)) and len(value) <= max_items:
-            inner = ", ".join(again(v) for v in value)
-            return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+            inner = _joined([again(v) for v in value])
+            if isinstance(value, list):
+                return _cat("[", inner, "]")
+            return _cat("(", inner, "," if len(value) == 1 else "", ")")
         text = repr(value)
         return text if len(text) <= 80 else text[:77] + "..."
     tensor, ndarray = _is_tensor(value), isinstance(value, _ndarray)
     if not numbers_only and not tensor and _asarray(value).dtype.kind in "iu":  # whole numbers stay whole: 3
         ints = _asarray(value)
         start = ", ".join(str(v) for v in ints.ravel()[:4].tolist())
-        text = (
-            str(ints.tolist())
-            if ints.size <= max_items
-            else f"integers of shape {ints.shape}: [{start}, ...]"
-        )
-        return f"array({text})" if ndarray else text
+        if ints.size <= max_items:
+            text = str(ints.tolist())
+            return f"array({text})" if ndarray else text
+        text = say(N_("integers of shape {shape}: [{start}, ...]"), shape=ints.shape, start=start)
+        return _cat("array(", text, ")") if ndarray else text
     wrap = "{}" if numbers_only else ("tensor({})" if tensor else ("array({})" if ndarray else "{}"))
     if array.size <= max_items:
         return wrap.format(_nested(array, digits))
-    kind = "numbers" if numbers_only else ("tensor" if tensor else ("array" if ndarray else "nested list"))
     start = ", ".join(_number(float(x), digits) for x in array.ravel()[:4])
-    return f"{kind} of shape {tuple(array.shape)}: [{start}, ...]"
+    shape = tuple(array.shape)
+    if numbers_only:  # compared, never shown
+        return f"numbers of shape {shape}: [{start}, ...]"
+    if tensor:
+        return say(N_("tensor of shape {shape}: [{start}, ...]"), shape=shape, start=start)
+    if ndarray:
+        return say(N_("array of shape {shape}: [{start}, ...]"), shape=shape, start=start)
+    return say(N_("nested list of shape {shape}: [{start}, ...]"), shape=shape, start=start)
 
 
 def _kind(value: Any) -> str:
     if _is_tensor(value):
-        return "a torch tensor"
+        return say(N_("a torch tensor"))
     if isinstance(value, _ndarray):
-        return "a numpy array"
+        return say(N_("a numpy array"))
     if isinstance(value, Mapping):
-        return "a dict"
+        return say(N_("a dict"))
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return say(N_("a list"))
     if isinstance(value, (bool, _bool)):
         return "True/False"
     if isinstance(value, numbers.Real):
-        return "a number"
-    return f"a {type(value).__name__}"
+        return say(N_("a number"))
+    return say(N_("a {type}"), type=type(value).__name__)
 
 
 def difference(
@@ -171,59 +219,121 @@ def difference(
     return _difference(got, expected, rtol, atol, where)
 
 
-def _differ(expected: Any, got: Any, at: str) -> str:
+def _differ(expected: Any, got: Any, where: str) -> Said:
     shown_expected, shown_got = brief_pair(expected, got)
-    return f"expected {shown_expected}{at} but got {shown_got}"
+    return _say_at(
+        N_("expected {expected} but got {got}"),
+        N_("expected {expected} for {where} but got {got}"),
+        where,
+        expected=shown_expected,
+        got=shown_got,
+    )
 
 
 def _difference(got: Any, expected: Any, rtol: float, atol: float, where: str = "") -> str | None:
-    at = f" for {where}" if where else ""
     if isinstance(expected, Mapping):
         if not isinstance(got, Mapping):
-            return f"expected a dict{at} (like a state_dict) but got {_kind(got)}"
+            return _say_at(
+                N_("expected a dict (like a state_dict) but got {kind}"),
+                N_("expected a dict for {where} (like a state_dict) but got {kind}"),
+                where,
+                kind=_kind(got),
+            )
         missing = [k for k in expected if k not in got]
         extra = [k for k in got if k not in expected]
         if missing:
-            return f"the key {missing[0]!r} is missing{at}"
+            return _say_at(
+                N_("the key {key} is missing"),
+                N_("the key {key} is missing for {where}"),
+                where,
+                key=repr(missing[0]),
+            )
         if extra:
-            return f"there is an unexpected key {extra[0]!r}{at}"
+            return _say_at(
+                N_("there is an unexpected key {key}"),
+                N_("there is an unexpected key {key} for {where}"),
+                where,
+                key=repr(extra[0]),
+            )
         for key in expected:
-            diff = _difference(got[key], expected[key], rtol, atol, where=f"key {key!r}")
+            diff = _difference(got[key], expected[key], rtol, atol, where=say(N_("key {key}"), key=repr(key)))
             if diff:
                 return diff
         return None
     if isinstance(expected, (str, bool, _bool)) or expected is None:
-        return None if got == expected else _differ(expected, got, at)
+        return None if got == expected else _differ(expected, got, where)
     if isinstance(expected, (list, tuple)) and _to_array(expected) is None:
         if not isinstance(got, (list, tuple)) or len(got) != len(expected):
-            return f"expected a list of {len(expected)}{at} but got {brief(got)}"
+            return _say_at(
+                N_("expected a list of {n} but got {got}"),
+                N_("expected a list of {n} for {where} but got {got}"),
+                where,
+                n=len(expected),
+                got=brief(got),
+            )
         for i, (g, e) in enumerate(zip(got, expected)):
-            diff = _difference(g, e, rtol, atol, where=f"item {i}" + (f" of {where}" if where else ""))
+            item = say(N_("item {i} of {where}"), i=i, where=where) if where else say(N_("item {i}"), i=i)
+            diff = _difference(g, e, rtol, atol, where=item)
             if diff:
                 return diff
         return None
     if isinstance(expected, (set, frozenset)):
         if not isinstance(got, (set, frozenset, list, tuple)):
-            return f"expected a set of choices{at} but got {brief(got)}"
-        return None if set(got) == set(expected) else _differ(expected, set(got), at)
+            return _say_at(
+                N_("expected a set of choices but got {got}"),
+                N_("expected a set of choices for {where} but got {got}"),
+                where,
+                got=brief(got),
+            )
+        return None if set(got) == set(expected) else _differ(expected, set(got), where)
     want = _to_array(expected)
     if want is None:
-        return None if got == expected else _differ(expected, got, at)
+        return None if got == expected else _differ(expected, got, where)
     if got is None:
-        return f"expected {brief(expected)}{at} but got None"
+        return _say_at(
+            N_("expected {expected} but got None"),
+            N_("expected {expected} for {where} but got None"),
+            where,
+            expected=brief(expected),
+        )
     have = _to_array(got)
     if have is None:
-        return f"expected {_kind(expected)}{at} but got {_kind(got)}: {brief(got)}"
+        return _say_at(
+            N_("expected {kind} but got {got_kind}: {got}"),
+            N_("expected {kind} for {where} but got {got_kind}: {got}"),
+            where,
+            kind=_kind(expected),
+            got_kind=_kind(got),
+            got=brief(got),
+        )
     if have.shape != want.shape:
-        return f"expected shape {want.shape}{at} but got shape {have.shape} ({brief(got)})"
+        return _say_at(
+            N_("expected shape {want} but got shape {have} ({got})"),
+            N_("expected shape {want} for {where} but got shape {have} ({got})"),
+            where,
+            want=want.shape,
+            have=have.shape,
+            got=brief(got),
+        )
     if not _isfinite(have).all():
-        return f"got non-finite values (NaN or inf){at}: {brief(got)}"
+        return _say_at(
+            N_("got non-finite values (NaN or inf): {got}"),
+            N_("got non-finite values (NaN or inf) for {where}: {got}"),
+            where,
+            got=brief(got),
+        )
     close = _close(have, want, rtol, atol)
     if close.all():
         return None
-    text = _differ(expected, got, at)
+    text = _differ(expected, got, where)
     if want.size > 12:  # brief() shows only the first few numbers: say where they differ
         index = tuple(int(i) for i in _argwhere(~close)[0])
         first, second = brief_pair(float(want[index]), float(have[index]))
-        text += f"; the first difference is at index {list(index)}: expected {first}, got {second}"
+        text = say(
+            N_("{difference}; the first difference is at index {index}: expected {first}, got {second}"),
+            difference=text,
+            index=list(index),
+            first=first,
+            second=second,
+        )
     return text

@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from fedlearn_edu.i18n import t
+
 # The kinds of leaf we know, in the words the error messages use.
 NUMBER, LIST, ARRAY, TENSOR = "a number", "a list", "a numpy array", "a torch tensor"
 
@@ -199,16 +201,33 @@ def stack_models(models: Sequence[Any]) -> Stacked:
         kind = _model_kind(model)
         if kind != first_kind:
             raise TypeError(
-                f"client {client} is {kind} but client 0 is {first_kind}: "
-                "every client must send its model in the same form"
+                t(
+                    "client {client} is {kind} but client 0 is {first_kind}: every client must send its model in "
+                    "the same form",
+                    client=client,
+                    kind=kind,
+                    first_kind=first_kind,
+                )
             )
         flat = reference if client == 0 else _flatten(model, client)
         missing = [k for k in reference if k not in flat]
         extra = [k for k in flat if k not in reference]
         if missing:
-            raise ValueError(f"client {client} has no parameter {missing[0]!r}, which client 0 has")
+            raise ValueError(
+                t(
+                    "client {client} has no parameter {key!r}, which client 0 has",
+                    client=client,
+                    key=missing[0],
+                )
+            )
         if extra:
-            raise ValueError(f"client {client} has a parameter {extra[0]!r} that client 0 does not have")
+            raise ValueError(
+                t(
+                    "client {client} has a parameter {key!r} that client 0 does not have",
+                    client=client,
+                    key=extra[0],
+                )
+            )
         for key, (value, leaf_kind) in flat.items():
             where = _where(client, key)
             ref_kind = reference[key][1]
@@ -218,7 +237,12 @@ def stack_models(models: Sequence[Any]) -> Stacked:
             if client == 0:
                 leaves[key] = leaf
             elif array.shape != leaves[key].shape:
-                raise ValueError(f"{where}: shape {array.shape} but client 0 has {leaves[key].shape}")
+                values = {"client": client, "key": key, "shape": array.shape, "first": leaves[key].shape}
+                raise ValueError(
+                    t("client {client}, parameter {key!r}: shape {shape} but client 0 has {first}", **values)
+                    if key is not None
+                    else t("client {client}: shape {shape} but client 0 has {first}", **values)
+                )
             bad = ~np.isfinite(array)
             if bad.any():
                 index = tuple(int(i) for i in np.argwhere(bad)[0])

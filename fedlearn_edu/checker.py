@@ -82,6 +82,7 @@ from importlib import resources
 from typing import Any
 
 from fedlearn_edu._compare import brief, brief_pair, difference
+from fedlearn_edu.i18n import N_, language, t
 
 __all__ = [
     "EXACT",
@@ -116,13 +117,14 @@ TIME_LIMIT = 10.0
 """Seconds one call of a student's code may run before the check stops it (tests lower it)."""
 
 # Okabe-Ito colours: distinguishable with every common colour-vision deficiency; icons carry the meaning too.
+# The labels are translated where they are shown (Feedback), so a verdict made in English shows in Chinese.
 _STYLE = {
-    "correct": ("✓", "Correct", "#009E73"),
-    "incorrect": ("✗", "Incorrect", "#D55E00"),
-    "not attempted": ("…", "Not attempted yet", "#0072B2"),
-    "hint": ("?", "Hint", "#E69F00"),
-    "solution": ("★", "Solution", "#555555"),
-    "kit error": ("!", "The checker hit a problem (a bug in the kit, not in your code)", "#CC79A7"),
+    "correct": ("✓", N_("Correct"), "#009E73"),
+    "incorrect": ("✗", N_("Incorrect"), "#D55E00"),
+    "not attempted": ("…", N_("Not attempted yet"), "#0072B2"),
+    "hint": ("?", N_("Hint"), "#E69F00"),
+    "solution": ("★", N_("Solution"), "#555555"),
+    "kit error": ("!", N_("The checker hit a problem (a bug in the kit, not in your code)"), "#CC79A7"),
 }
 
 
@@ -149,7 +151,7 @@ _RUNNING = [0]  # how many limited runs are under way (a nested run is covered b
 
 
 def _seconds(limit: float) -> str:
-    return f"{limit:g} s"
+    return f"{limit:g}"
 
 
 def _run_limited(run: Callable[[], Any]) -> Any:
@@ -262,33 +264,73 @@ def _raise_in(thread: threading.Thread, exc_type: type[BaseException]) -> None:
         pass
 
 
-def _time_up(when: str, exc: _TimeUp) -> str:
-    text = (
-        f"{when}, your code ran longer than {_seconds(TIME_LIMIT)}, so the check stopped it. Is there a loop "
-        "that never ends (a `while` whose condition stays True, a counter that never changes)?"
-    )
+# Where something went wrong: calling the student's function (``call``: how the call is shown), or comparing
+# the student's value (``what``: "what f(3) returned", "your `x`") with the right answer. Each sentence is one
+# template per place, so that a translation can put the place where its language wants it.
+
+
+def _time_up(exc: _TimeUp, *, call: str = "", what: str = "") -> str:
+    if call:
+        text = t(
+            "When calling {call}, your code ran longer than {seconds} s, so the check stopped it. Is there a "
+            "loop that never ends (a `while` whose condition stays True, a counter that never changes)?",
+            call=call,
+            seconds=_seconds(TIME_LIMIT),
+        )
+    else:
+        text = t(
+            "While comparing {what} with the right answer, your code ran longer than {seconds} s, so the "
+            "check stopped it. Is there a loop that never ends (a `while` whose condition stays True, a "
+            "counter that never changes)?",
+            what=what,
+            seconds=_seconds(TIME_LIMIT),
+        )
     if exc.args and exc.args[0]:
-        text += (
-            "\nThe check could not stop it: it keeps running in the background and may slow the notebook "
+        text += "\n" + t(
+            "The check could not stop it: it keeps running in the background and may slow the notebook "
             "down. Fix the loop, then restart the kernel (Kernel ▸ Restart Kernel)."
         )
     return text
 
 
-def _recursion(when: str) -> str:
-    return (
-        f"{when}, your function called itself too deeply (RecursionError): does every call get closer "
-        "to a case that returns without calling itself again?"
+def _recursion(call: str) -> str:
+    return t(
+        "When calling {call}, your function called itself too deeply (RecursionError): does every call get "
+        "closer to a case that returns without calling itself again?",
+        call=call,
     )
 
 
-def _exited(when: str, exc: BaseException) -> str:
+def _exited(exc: BaseException, *, call: str = "", what: str = "") -> str:
     if isinstance(exc, SystemExit):
-        return (
-            f"{when}, your code called exit() or sys.exit() (SystemExit), which would stop the whole "
-            "notebook. Return the result instead."
+        if call:
+            return t(
+                "When calling {call}, your code called exit() or sys.exit() (SystemExit), which would stop the "
+                "whole notebook. Return the result instead.",
+                call=call,
+            )
+        return t(
+            "While comparing {what} with the right answer, your code called exit() or sys.exit() "
+            "(SystemExit), which would stop the whole notebook. Return the result instead.",
+            what=what,
         )
-    return f"{when}, Python raised {type(exc).__name__}: {exc}"
+    return _raised(exc, call=call, what=what)
+
+
+def _raised(exc: BaseException, *, call: str = "", what: str = "") -> str:
+    if call:
+        return t(
+            "When calling {call}, Python raised {error}: {message}",
+            call=call,
+            error=type(exc).__name__,
+            message=exc,
+        )
+    return t(
+        "While comparing {what} with the right answer, Python raised {error}: {message}",
+        what=what,
+        error=type(exc).__name__,
+        message=exc,
+    )
 
 
 def call_student(
@@ -307,51 +349,69 @@ def call_student(
     6
     """
     if not callable(func):
-        raise Incorrect(f"`{name}` should be a function (def {name}(...): ...), not {brief(func)}.")
+        raise Incorrect(
+            t(
+                "`{name}` should be a function (def {name}(...): ...), not {value}.",
+                name=name,
+                value=brief(func),
+            )
+        )
     if not call:
         parts = [brief(a) for a in args] + [f"{k}={brief(v)}" for k, v in kwargs.items()]
         call = f"{name}({', '.join(parts)})"
-    when = f"When calling {call}"
     try:
         result = _run_limited(lambda: func(*args, **kwargs))
     except NotImplementedError:
         raise NotAttempted(
-            f"`{name}` still raises NotImplementedError: replace that line with your code."
+            t("`{name}` still raises NotImplementedError: replace that line with your code.", name=name)
         ) from None
     except _TimeUp as exc:
-        raise Incorrect(_time_up(when, exc)) from None
+        raise Incorrect(_time_up(exc, call=call)) from None
     except RecursionError:
-        raise Incorrect(_recursion(when)) from None
+        raise Incorrect(_recursion(call)) from None
     except KeyboardInterrupt:
         raise
     except Exception as exc:
-        raise Incorrect(f"{when}, Python raised {type(exc).__name__}: {exc}") from None
+        raise Incorrect(_raised(exc, call=call)) from None
     except BaseException as exc:  # SystemExit, GeneratorExit, ...: the student's, not a reason to stop
-        raise Incorrect(_exited(when, exc)) from None
+        raise Incorrect(_exited(exc, call=call)) from None
     if result is None and not allow_none:
-        raise Incorrect(f"{call} returned None. Did you forget a `return` statement?")
+        raise Incorrect(t("{call} returned None. Did you forget a `return` statement?", call=call))
     return result
 
 
-def _judging(what: str, run: Callable[[], Any]) -> Any:
-    """Run a comparison of the student's value ``what`` under the same guard as their code.
+def _judging(run: Callable[[], Any], *, returned_by: str = "", target: str = "") -> Any:
+    """Run a comparison of the student's value under the same guard as their code.
 
+    The value is what the call ``returned_by`` returned, or the student's variable ``target``.
     A student's value can run code of its own (``__eq__``, ``__iter__``, ``__float__``) or contain
     itself; a verdict (Incorrect, NotAttempted) and a genuine bug of the kit pass through unchanged.
     """
+    what = t("what {call} returned", call=returned_by) if returned_by else t("your `{target}`", target=target)
     try:
         return _run_limited(run)
     except _TimeUp as exc:
-        raise Incorrect(_time_up(f"While comparing {what} with the right answer", exc)) from None
+        raise Incorrect(_time_up(exc, what=what)) from None
     except RecursionError:
+        if returned_by:
+            raise Incorrect(
+                t(
+                    "What {call} returned is nested too deeply, or contains itself, for the check to compare it "
+                    "(RecursionError).",
+                    call=returned_by,
+                )
+            ) from None
         raise Incorrect(
-            f"{what[:1].upper()}{what[1:]} is nested too deeply, or contains itself, for the check to compare "
-            "it (RecursionError)."
+            t(
+                "Your `{target}` is nested too deeply, or contains itself, for the check to compare it "
+                "(RecursionError).",
+                target=target,
+            )
         ) from None
     except (KeyboardInterrupt, Exception):
         raise
     except BaseException as exc:
-        raise Incorrect(_exited(f"While comparing {what} with the right answer", exc)) from None
+        raise Incorrect(_exited(exc, what=what)) from None
 
 
 # --- the kit's tools as they were: a notebook's replacements are undone while a check runs ---------
@@ -434,11 +494,14 @@ for _module in ("numpy", "numpy.linalg", "numpy.random"):
 
 
 def _replaced_note(names: list[str]) -> str:
-    shown = ", ".join(f"`{n}`" for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-    return (
-        f"\n(Note: your notebook had replaced {shown}; this check used the original"
-        f"{'s' if len(names) > 1 else ''}.)"
-    )
+    shown = ", ".join(f"`{n}`" for n in names[:3])
+    if len(names) > 3:
+        shown = t("{names} and {more} more", names=shown, more=len(names) - 3)
+    if len(names) > 1:
+        return "\n" + t(
+            "(Note: your notebook had replaced {names}; this check used the originals.)", names=shown
+        )
+    return "\n" + t("(Note: your notebook had replaced {names}; this check used the original.)", names=shown)
 
 
 @dataclass
@@ -452,7 +515,7 @@ class Feedback:
 
     def __str__(self) -> str:
         icon, label, _ = _STYLE[self.status]
-        lines = [f"{icon} {label} -- {self.title}"]
+        lines = [f"{icon} {t(label)} -- {self.title}"]
         if self.message:
             lines.append(self.message)
         if self.code:
@@ -467,7 +530,7 @@ class Feedback:
         code = f"<pre style='margin:0.4em 0 0 0'>{html.escape(self.code)}</pre>" if self.code else ""
         return (
             f"<div style='border-left:5px solid {colour};padding:0.3em 0.8em;margin:0.2em 0'>"
-            f"<b style='color:{colour}'>{icon} {label}</b> &mdash; {html.escape(self.title)}"
+            f"<b style='color:{colour}'>{icon} {html.escape(t(label))}</b> &mdash; {html.escape(self.title)}"
             f"{'<br>' + message if message else ''}{code}</div>"
         )
 
@@ -484,13 +547,15 @@ def _show(feedback: Feedback) -> None:
 
 
 def _solutions() -> dict[str, str]:
-    try:
-        text = (
-            resources.files("fedlearn_edu.questions").joinpath("solutions.json").read_text(encoding="utf-8")
-        )
-    except FileNotFoundError:
-        return {}
-    return json.loads(text)
+    """The solutions' code: ``solutions.zh.json`` in Chinese (the build writes it), else ``solutions.json``."""
+    names = ["solutions.json"] if language() == "en" else [f"solutions.{language()}.json", "solutions.json"]
+    for name in names:
+        try:
+            text = resources.files("fedlearn_edu.questions").joinpath(name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            continue
+        return json.loads(text)
+    return {}
 
 
 class Problem:
@@ -512,7 +577,11 @@ class Problem:
         self.last: Feedback | None = None
 
     def __repr__(self) -> str:
-        return f"<{self.name}: {self.title} -- try {self.name}.check(), {self.name}.hint(), {self.name}.solution()>"
+        return t(
+            "<{name}: {title} -- try {name}.check(), {name}.hint(), {name}.solution()>",
+            name=self.name,
+            title=t(self.title),
+        )
 
     # --- what subclasses provide -------------------------------------------------------------
     def judge(self, value: Any) -> str:
@@ -522,7 +591,9 @@ class Problem:
     # --- what students call -------------------------------------------------------------------
     @property
     def heading(self) -> str:
-        return f"{self.name}: {self.title}" if self.name != "q?" else self.title
+        """``q1: title`` in the reader's language (question texts are translated where they are shown)."""
+        title = t(self.title)
+        return t("{name}: {title}", name=self.name, title=title) if self.name != "q?" else title
 
     def evaluate(self, value: Any = MISSING) -> Feedback:
         """The verdict for ``value`` as a :class:`Feedback` (``check()`` shows this)."""
@@ -537,10 +608,15 @@ class Problem:
         try:
             if value is MISSING:
                 raise NotAttempted(
-                    f"Define `{self.target}` in a cell above, run that cell, then check again."
+                    t(
+                        "Define `{target}` in a cell above, run that cell, then check again.",
+                        target=self.target,
+                    )
                 )
             if value is Ellipsis:
-                raise NotAttempted(f"`{self.target}` is still `...`: replace the `...` with your answer.")
+                raise NotAttempted(
+                    t("`{target}` is still `...`: replace the `...` with your answer.", target=self.target)
+                )
             praise = type(self).judge(self, value)  # the class's judge, even if the instance's was replaced
         except NotAttempted as exc:
             return Feedback("not attempted", heading, str(exc))
@@ -550,8 +626,11 @@ class Problem:
             return Feedback(
                 "incorrect",
                 heading,
-                f"`{self.target}` is nested too deeply, or contains itself, for the check to work with it "
-                "(RecursionError).",
+                t(
+                    "`{target}` is nested too deeply, or contains itself, for the check to work with it "
+                    "(RecursionError).",
+                    target=self.target,
+                ),
             )
         except Exception as exc:  # a bug in the kit: say so, do not stop the notebook
             return Feedback("kit error", heading, f"{type(exc).__name__}: {exc}")
@@ -567,27 +646,29 @@ class Problem:
 
     def hint(self, level: int = 1) -> None:
         """Show hint number ``level`` (1 is the gentlest)."""
-        heading, me = self.heading, self.name if self.name != "q?" else "this question"
+        heading, me = self.heading, self.name if self.name != "q?" else t("this question")
         if not self.hints:
-            _show(Feedback("hint", heading, f"There is no hint for this one; try {me}.solution()."))
+            _show(Feedback("hint", heading, t("There is no hint for this one; try {me}.solution().", me=me)))
             return
         level = max(1, min(int(level), len(self.hints)))
         more = (
-            f"\n(Hint {level} of {len(self.hints)}: {me}.hint({level + 1}) says more.)"
+            t("(Hint {level} of {total}: {me}.hint({next}) says more.)", level=level, total=len(self.hints),
+              me=me, next=level + 1)
             if level < len(self.hints)
-            else f"\n(Last hint. Still stuck? {me}.solution() shows a solution.)"
-        )
-        _show(Feedback("hint", heading, self.hints[level - 1] + more))
+            else t("(Last hint. Still stuck? {me}.solution() shows a solution.)", me=me)
+        )  # fmt: skip
+        _show(Feedback("hint", heading, t(self.hints[level - 1]) + "\n" + more))
 
     def solution(self) -> None:
         """Show a solution (it comes from the lesson's solutions notebook)."""
         key = f"{self.notebook}:{self.name}"
         code = _solutions().get(key)
         if code is None and not self.explanation:
-            code = (
-                f"(no solution found for {key}: an instructor can run `python kit.py exercises` to fix this)"
+            code = t(
+                "(no solution found for {key}: an instructor can run `python kit.py exercises` to fix this)",
+                key=key,
             )
-        _show(Feedback("solution", self.heading, self.explanation, code))
+        _show(Feedback("solution", self.heading, _shown(self.explanation), code))
 
 
 @dataclass
@@ -626,10 +707,15 @@ class Mistake:
         return difference(got, value, rtol, atol) is None
 
 
+def _shown(text: str) -> str:
+    """A question's own text (a hint, an option's why, ...) in the reader's language; "" stays ""."""
+    return t(text) if text else text
+
+
 def _diagnose(mistakes: Iterable[Mistake], got: Any, case: Case | None, rtol: float, atol: float) -> str:
     for mistake in mistakes:
         if mistake.matches(got, case, rtol, atol):
-            return "\nLikely cause: " + mistake.message
+            return "\n" + t("Likely cause: {message}", message=t(mistake.message))
     return ""
 
 
@@ -672,31 +758,52 @@ class FunctionProblem(Problem):
             expected = self.expected(case)
             got = call_student(func, self.target, *args, call=call, allow_none=expected is None, **kwargs)
             _judging(
-                f"what {call} returned",
                 lambda: self._compare(case, call, got, expected, args, kwargs),  # noqa: B023 - called now
+                returned_by=call,
             )
-        return f"Your `{self.target}` gives the right answer on all {len(self.cases)} test cases."
+        return t(
+            "Your `{target}` gives the right answer on all {n} test cases.",
+            target=self.target,
+            n=len(self.cases),
+        )
 
     def _compare(self, case: Case, call: str, got: Any, expected: Any, args: tuple, kwargs: dict) -> None:
         diff = difference(got, expected, self.rtol, self.atol)
         if diff:
-            label = f" ({case.label})" if case.label else ""
             shown_expected, shown_got = brief_pair(expected, got)
-            text = f"{call}{label} should return {shown_expected} but returned {shown_got}."
+            if case.label:
+                text = t(
+                    "{call} ({label}) should return {expected} but returned {got}.",
+                    call=call,
+                    label=t(case.label),
+                    expected=shown_expected,
+                    got=shown_got,
+                )
+            else:
+                text = t(
+                    "{call} should return {expected} but returned {got}.",
+                    call=call,
+                    expected=shown_expected,
+                    got=shown_got,
+                )
+            english = getattr(diff, "english", diff)  # the same detail in every language
             if any(
-                word in diff
+                word in english
                 for word in ("shape", "missing", "unexpected key", "expected a", "first difference")
             ):
-                text += f"\nIn detail: {diff}."
+                text += "\n" + t("In detail: {difference}.", difference=diff)
             raise Incorrect(text + _diagnose(self.mistakes, got, case, self.rtol, self.atol))
         problem = self.validate(got) if self.validate is not None else None
         if problem:
-            raise Incorrect(f"{call} has the right numbers, but {problem}")
+            raise Incorrect(t("{call} has the right numbers, but {problem}", call=call, problem=problem))
         changed = difference(args, case.args, 0, 0) or difference(kwargs, case.kwargs, 0, 0)
         if changed:
             raise Incorrect(
-                f"{call} returned the right answer but changed its input. Build a new result "
-                "instead of modifying what you were given (in FL, what clients sent must stay as it was)."
+                t(
+                    "{call} returned the right answer but changed its input. Build a new result instead of "
+                    "modifying what you were given (in FL, what clients sent must stay as it was).",
+                    call=call,
+                )
             )
 
 
@@ -710,15 +817,16 @@ class ValueProblem(Problem):
         self.expected, self.mistakes, self.rtol, self.atol = expected, list(mistakes), rtol, atol
 
     def judge(self, value: Any) -> str:
-        return _judging(f"your `{self.target}`", lambda: self._compare(value))
+        return _judging(lambda: self._compare(value), target=self.target)
 
     def _compare(self, value: Any) -> str:
         diff = difference(value, self.expected, self.rtol, self.atol)
         if diff:
             raise Incorrect(
-                f"`{self.target}`: {diff}." + _diagnose(self.mistakes, value, None, self.rtol, self.atol)
+                t("`{target}`: {difference}.", target=self.target, difference=diff)
+                + _diagnose(self.mistakes, value, None, self.rtol, self.atol)
             )
-        return f"`{self.target}` = {brief(value)}."
+        return t("`{target}` = {value}.", target=self.target, value=brief(value))
 
 
 class ChoiceProblem(Problem):
@@ -735,24 +843,37 @@ class ChoiceProblem(Problem):
     def _letters(self, value: Any) -> set[str]:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, Iterable):
-            raise Incorrect(f'`{self.target}` should be a letter such as "a", not {brief(value)}.')
+            raise Incorrect(
+                t(
+                    '`{target}` should be a letter such as "a", not {value}.',
+                    target=self.target,
+                    value=brief(value),
+                )
+            )
         letters = {str(v).strip().lower().strip("()") for v in items}
         if not letters:
-            raise Incorrect("You chose nothing: pick at least one option.")
+            raise Incorrect(t("You chose nothing: pick at least one option."))
         unknown = sorted(letters - set(self.options))
         if unknown:
-            raise Incorrect(f"{unknown[0]!r} is not one of the options {', '.join(sorted(self.options))}.")
+            raise Incorrect(
+                t(
+                    "{letter} is not one of the options {options}.",
+                    letter=repr(unknown[0]),
+                    options=", ".join(sorted(self.options)),
+                )
+            )
         return letters
 
     def judge(self, value: Any) -> str:
-        letters = _judging(f"your `{self.target}`", lambda: self._letters(value))
+        letters = _judging(lambda: self._letters(value), target=self.target)
         if letters == self.answer:
-            return " ".join(self.why.get(letter, "") for letter in sorted(letters)).strip()
+            return " ".join(_shown(self.why.get(letter, "")) for letter in sorted(letters)).strip()
         wrong = sorted(letters - self.answer)
         if wrong:
-            raise Incorrect(f"({wrong[0]}) is not right: {self.why.get(wrong[0], 'think again.')}")
+            why = _shown(self.why[wrong[0]]) if wrong[0] in self.why else t("think again.")
+            raise Incorrect(t("({letter}) is not right: {why}", letter=wrong[0], why=why))
         raise Incorrect(
-            "Everything you chose is right, but something is missing: more than one option is true."
+            t("Everything you chose is right, but something is missing: more than one option is true.")
         )
 
 

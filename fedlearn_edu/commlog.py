@@ -22,15 +22,19 @@ round  from    to    what          tensors  values  bytes
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fedlearn_edu._validation import check_count
+from fedlearn_edu.i18n import N_, t
 
 __all__ = ["CommunicationLog", "Transfer"]
 
-_COLUMNS = ("round", "from", "to", "what", "tensors", "values", "bytes")
+# The table's headings, and what the workers record, are translated where the log is shown.
+_COLUMNS = (N_("round"), N_("from"), N_("to"), N_("what"), N_("tensors"), N_("values"), N_("bytes"))
+_SHOWN = (N_("server"), N_("global model"), N_("trained model"))  # words a transfer holds, shown translated
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,29 @@ class Transfer:
 
     def row(self) -> tuple[str, ...]:
         """The transfer as the strings of one table row (columns as in the log's table)."""
-        values = (self.round, self.sender, self.receiver, self.what, ", ".join(self.names))
+        values = (
+            self.round,
+            _shown(self.sender),
+            _shown(self.receiver),
+            _shown(self.what),
+            ", ".join(self.names),
+        )
         return (*(str(v) for v in values), str(self.n_values), str(self.n_bytes))
+
+
+def _shown(word: str) -> str:
+    """A word the kit itself records ("server", "global model"), in the reader's language; names stay."""
+    return t(word) if word in _SHOWN else word
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a fixed-width font: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * max(width - _width(text), 0)
+    return fill + text if right else text + fill
 
 
 def _count(value: Any) -> tuple[int, int]:
@@ -59,10 +84,6 @@ def _count(value: Any) -> tuple[int, int]:
     if hasattr(value, "size") and hasattr(value, "itemsize"):  # numpy
         return int(value.size), int(value.size) * int(value.itemsize)
     raise TypeError(f"cannot count the values of a {type(value).__name__}: log tensors or numpy arrays")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class CommunicationLog:
@@ -126,29 +147,32 @@ class CommunicationLog:
         """
         wanted = {"sender": sender, "receiver": receiver, "what": what, "round": round}
         return [
-            t
-            for t in self._transfers
-            if all(value is None or getattr(t, key) == value for key, value in wanted.items())
+            transfer
+            for transfer in self._transfers
+            if all(value is None or getattr(transfer, key) == value for key, value in wanted.items())
         ]
 
     def total_values(self) -> int:
         """How many numbers travelled, all transfers together."""
-        return sum(t.n_values for t in self._transfers)
+        return sum(x.n_values for x in self._transfers)
 
     def total_bytes(self) -> int:
         """How many bytes travelled, all transfers together."""
-        return sum(t.n_bytes for t in self._transfers)
+        return sum(x.n_bytes for x in self._transfers)
 
     def summary(self) -> str:
         """One line: transfers, values and bytes in total."""
-        return (
-            f"{_plural(len(self), 'transfer')}, {_plural(self.total_values(), 'value')}, "
-            f"{_plural(self.total_bytes(), 'byte')}"
+        n, values, size = len(self), self.total_values(), self.total_bytes()
+        return t(
+            "{transfers}, {values}, {bytes}",
+            transfers=t("{n} transfer", n=n) if n == 1 else t("{n} transfers", n=n),
+            values=t("{n} value", n=values) if values == 1 else t("{n} values", n=values),
+            bytes=t("{n} byte", n=size) if size == 1 else t("{n} bytes", n=size),
         )
 
     def _rows(self, max_rows: int | None) -> list[tuple[str, ...] | None]:
         """The rows to show; ``None`` marks where rows were left out."""
-        rows: list[tuple[str, ...] | None] = [t.row() for t in self._transfers]
+        rows: list[tuple[str, ...] | None] = [x.row() for x in self._transfers]
         if max_rows is not None and len(rows) > max_rows:
             head = (max_rows + 1) // 2
             rows = [*rows[:head], None, *rows[len(rows) - (max_rows - head) :]]
@@ -158,21 +182,18 @@ class CommunicationLog:
         """The log as a plain-text table, at most ``max_rows`` rows (``None``: all)."""
         rows = self._rows(max_rows)
         shown = [r for r in rows if r is not None]
+        head = tuple(t(c) for c in _COLUMNS)
         widths = [
-            max(len(c), *(len(r[i]) for r in shown)) if shown else len(c) for i, c in enumerate(_COLUMNS)
+            max(_width(c), *(_width(r[i]) for r in shown)) if shown else _width(c) for i, c in enumerate(head)
         ]
         right = {0, 5, 6}  # numbers align right
 
         def line(cells: tuple[str, ...]) -> str:
-            parts = [
-                c.rjust(w) if i in right else c.ljust(w)
-                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-            ]
+            parts = [_pad(c, w, i in right) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
             return "  ".join(parts).rstrip()
 
-        skipped = len(self) - len(shown)
-        out = [line(_COLUMNS)]
-        out += [line(r) if r is not None else f"  ... {_plural(skipped, 'more transfer')} ..." for r in rows]
+        out = [line(head)]
+        out += [line(r) if r is not None else f"  {self._skipped(rows)}" for r in rows]
         out.append(self.summary())
         return "\n".join(out)
 
@@ -182,16 +203,22 @@ class CommunicationLog:
     def __repr__(self) -> str:
         return f"<CommunicationLog: {self.summary()}>"
 
+    def _skipped(self, rows: list[tuple[str, ...] | None]) -> str:
+        """The line that stands for the rows a shortened table leaves out ("... 28 more transfers ...")."""
+        skipped = len(self) - sum(r is not None for r in rows)
+        return (
+            t("... {n} more transfer ...", n=skipped)
+            if skipped == 1
+            else t("... {n} more transfers ...", n=skipped)
+        )
+
     def _repr_html_(self) -> str:
         rows = self._rows(12)
-        skipped = len(self) - sum(r is not None for r in rows)
-        head = "".join(f"<th>{c}</th>" for c in _COLUMNS)
+        head = "".join(f"<th>{html.escape(t(c))}</th>" for c in _COLUMNS)
         body = []
         for r in rows:
             if r is None:
-                body.append(
-                    f"<tr><td colspan='{len(_COLUMNS)}'>... {_plural(skipped, 'more transfer')} ...</td></tr>"
-                )
+                body.append(f"<tr><td colspan='{len(_COLUMNS)}'>{html.escape(self._skipped(rows))}</td></tr>")
             else:
                 body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
         return (

@@ -39,6 +39,7 @@ import numpy as np
 
 from fedlearn_edu._validation import SeedLike, check_count, check_fraction, check_real, rng
 from fedlearn_edu._validation import check_partition as _check_partition
+from fedlearn_edu.i18n import t
 
 __all__ = [
     "Dataset",
@@ -74,10 +75,21 @@ class Dataset:
     n_classes: int | None = None
 
     def __repr__(self) -> str:
-        return (
-            f"Dataset({self.name!r}: {len(self.x_train)} train and {len(self.x_test)} test examples, "
-            f"{self.x_train.shape[1]} features, "
-            + (f"{self.n_classes} classes)" if self.n_classes else "regression)")
+        sizes = {
+            "name": repr(self.name),
+            "train": len(self.x_train),
+            "test": len(self.x_test),
+            "features": self.x_train.shape[1],
+        }
+        if self.n_classes:
+            return t(
+                "Dataset({name}: {train} train and {test} test examples, {features} features, {classes} classes)",
+                classes=self.n_classes,
+                **sizes,
+            )
+        return t(
+            "Dataset({name}: {train} train and {test} test examples, {features} features, regression)",
+            **sizes,
         )
 
 

@@ -14,7 +14,9 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 
-FIX = (
+from fedlearn_edu.i18n import N_, t
+
+FIX = N_(
     "Close Jupyter and run `python kit.py lab` in the fedlearn-edu folder: it installs the "
     "classroom environment into .venv/ and reopens the lessons in it."
 )
@@ -25,17 +27,21 @@ class Requirement:
     distribution: str  # the name pip knows
     module: str  # the name you import
     pinned: str | None  # the classroom version, or None if any version will do
-    needed_for: str
+    needed_for: str  # English; translated where it is shown
 
 
 # The classroom pins (requirements.txt); tests/test_environment.py keeps these in step with it.
 REQUIREMENTS = [
-    Requirement("numpy", "numpy", "2.4.6", "every lesson"),
-    Requirement("matplotlib", "matplotlib", "3.11.2", "every figure"),
-    Requirement("torch", "torch", "2.13.0", "lessons 02 (state_dict part) to 09"),
-    Requirement("ipywidgets", "ipywidgets", "8.1.9", "the interactive widgets of lessons 03, 04, 06, 07"),
-    Requirement("jupyterlab_widgets", "jupyterlab_widgets", "3.0.17", "showing those widgets in JupyterLab"),
-    Requirement("scikit-learn", "sklearn", "1.9.1", "the digits, medical and credit data (lessons 04-08)"),
+    Requirement("numpy", "numpy", "2.4.6", N_("every lesson")),
+    Requirement("matplotlib", "matplotlib", "3.11.2", N_("every figure")),
+    Requirement("torch", "torch", "2.13.0", N_("lessons 02 (state_dict part) to 09")),
+    Requirement("ipywidgets", "ipywidgets", "8.1.9", N_("the interactive widgets of lessons 03, 04, 06, 07")),
+    Requirement(
+        "jupyterlab_widgets", "jupyterlab_widgets", "3.0.17", N_("showing those widgets in JupyterLab")
+    ),
+    Requirement(
+        "scikit-learn", "sklearn", "1.9.1", N_("the digits, medical and credit data (lessons 04-08)")
+    ),
 ]
 
 
@@ -54,16 +60,23 @@ class Status:
         return pinned is None or (self.installed or "").split("+")[0] == pinned
 
     def line(self) -> str:
-        name = self.requirement.distribution
+        name = f"{self.requirement.distribution:<19}"
         if not self.ok:
-            return f"✗ {name:<19} missing -- needed for {self.requirement.needed_for}"
+            return "✗ " + t(
+                "{name} missing -- needed for {needed_for}",
+                name=name,
+                needed_for=t(self.requirement.needed_for),
+            )
         version = (self.installed or "").split("+")[0]  # "2.13.0+cpu" -> "2.13.0"
-        note = (
-            ""
-            if self.matches_pin
-            else f" (the lessons were recorded with {self.requirement.pinned}; small differences in printed numbers are possible)"
+        if self.matches_pin:
+            return f"✓ {name} {version}"
+        return "✓ " + t(
+            "{name} {version} (the lessons were recorded with {pinned}; small differences in printed numbers "
+            "are possible)",
+            name=name,
+            version=version,
+            pinned=self.requirement.pinned,
         )
-        return f"✓ {name:<19} {version}{note}"
 
 
 def check(requirements: list[Requirement] | None = None) -> list[Status]:
@@ -89,14 +102,15 @@ def report(statuses: list[Status] | None = None) -> bool:
         print(status.line())
     missing = [s.requirement.distribution for s in statuses if not s.ok]
     if missing or not python_ok:
-        print(
-            f"\nSomething is missing ({', '.join(missing) or 'Python 3.10 or newer'}). How to fix it:\n{FIX}"
-        )
+        what = ", ".join(missing) or t("Python 3.10 or newer")
+        print("\n" + t("Something is missing ({what}). How to fix it:", what=what) + "\n" + t(FIX))
         if "torch" in missing:
             print(
-                "Only torch missing? In a terminal with this environment active: "
-                "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+                t(
+                    "Only torch missing? In a terminal with this environment active: "
+                    "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+                )
             )
         return False
-    print("\nAll set: every lesson can run.")
+    print("\n" + t("All set: every lesson can run."))
     return True

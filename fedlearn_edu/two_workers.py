@@ -30,6 +30,7 @@ from fedlearn_edu._validation import check_count, check_real
 from fedlearn_edu.aggregate import fedavg, federated_mean
 from fedlearn_edu.commlog import CommunicationLog
 from fedlearn_edu.data import bob_alice
+from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.workers import VirtualWorker
 
 __all__ = [
@@ -45,7 +46,10 @@ __all__ = [
 
 # The article's data (section 5), kept once in fedlearn_edu.data: inputs x, targets y (one column).
 ARTICLE_DATA = {who: (x.tolist(), y.tolist()) for who, (x, y) in bob_alice().items()}
-WEIGHTING_NAMES = {"equal": "equal weights", "samples": "sample-size weights"}
+WEIGHTING_NAMES = {
+    "equal": N_("equal weights"),
+    "samples": N_("sample-size weights"),
+}  # translated where shown
 WEIGHTINGS = tuple(WEIGHTING_NAMES)
 
 
@@ -181,20 +185,38 @@ class TwoWorkerHistory:
 
     def __str__(self) -> str:
         s = self.settings
-        head = (
-            f"{s.get('rounds')} rounds x {s.get('local_steps')} local steps, lr {s.get('lr')}, "
-            f"{WEIGHTING_NAMES.get(s.get('weighting'), s.get('weighting'))}"
-        )
+        weighting = s.get("weighting")
+        settings = {
+            "rounds": s.get("rounds"),
+            "steps": s.get("local_steps"),
+            "lr": s.get("lr"),
+            "weighting": t(WEIGHTING_NAMES[weighting]) if weighting in WEIGHTING_NAMES else weighting,
+        }
         if s.get("bob_copies", 1) != 1:
-            head += f", bob's data x{s['bob_copies']}"
+            head = t(
+                "{rounds} rounds x {steps} local steps, lr {lr}, {weighting}, bob's data x{copies}",
+                copies=s["bob_copies"],
+                **settings,
+            )
+        else:
+            head = t("{rounds} rounds x {steps} local steps, lr {lr}, {weighting}", **settings)
         w1, w2, b = flat_params(self.global_params[-1])[:3]
-        end = f"pooled loss {self.pooled_loss[0]:.4g} -> {self.pooled_loss[-1]:.4g}"
-        params = f"w = [{w1:.4f}, {w2:.4f}], b = {b:.4f}"
+        loss = {"head": head, "start": self.pooled_loss[0], "end": self.pooled_loss[-1]}
         if self.diverged_in is not None:
-            return f"{head}: DIVERGED in round {self.diverged_in} (lr too large); {end} before that"
+            return t(
+                "{head}: DIVERGED in round {round} (lr too large); pooled loss {start:.4g} -> {end:.4g} before that",
+                round=self.diverged_in,
+                **loss,
+            )
         if self.diverging:
-            return f"{head}: {end}, growing (lr too large)"
-        return f"{head}: {end}; {params}".replace("-0.0000", "0.0000")
+            return t("{head}: pooled loss {start:.4g} -> {end:.4g}, growing (lr too large)", **loss)
+        return t(
+            "{head}: pooled loss {start:.4g} -> {end:.4g}; w = [{w1:.4f}, {w2:.4f}], b = {b:.4f}",
+            w1=w1,
+            w2=w2,
+            b=b,
+            **loss,
+        ).replace("-0.0000", "0.0000")
 
     __repr__ = __str__
 

@@ -33,6 +33,7 @@ from torch import nn
 
 from fedlearn_edu._validation import check_count, check_real
 from fedlearn_edu.commlog import CommunicationLog
+from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.training import LOSSES, Correction, local_train
 
 __all__ = ["LOSSES", "PrivacyError", "VirtualWorker"]
@@ -51,11 +52,15 @@ class PrivacyError(PermissionError):
 
 def _refuse(worker: str, attribute: str) -> PrivacyError:
     return PrivacyError(
-        f"{worker}'s data stay on {worker}'s device: `{worker}.{attribute}` is not available to the "
-        "server. In federated learning the server never sees a worker's examples; it sends the model "
-        f"and gets trained parameters back. To learn from {worker}'s data, call "
-        f"`{worker}.train(model, lr=..., steps=...)`; `{worker}.num_samples` says how many examples "
-        f"{worker} holds. (This guard is a teaching device, not security: see VirtualWorker's docstring.)"
+        t(
+            "{worker}'s data stay on {worker}'s device: `{worker}.{attribute}` is not available to the "
+            "server. In federated learning the server never sees a worker's examples; it sends the model "
+            "and gets trained parameters back. To learn from {worker}'s data, call "
+            "`{worker}.train(model, lr=..., steps=...)`; `{worker}.num_samples` says how many examples "
+            "{worker} holds. (This guard is a teaching device, not security: see VirtualWorker's docstring.)",
+            worker=worker,
+            attribute=attribute,
+        )
     )
 
 
@@ -161,7 +166,7 @@ class VirtualWorker:
                 f"{self.name}.train expects a torch model (nn.Module) or its state_dict, "
                 f"got {type(model_or_state).__name__}"
             )
-        self._record(round, SERVER, self.name, "global model", module.state_dict())
+        self._record(round, SERVER, self.name, N_("global model"), module.state_dict())
         return module
 
     def _epochs(self, steps: int | None, epochs: int | None, batch_size: int | None) -> int:
@@ -231,5 +236,5 @@ class VirtualWorker:
         state = {name: value.detach().clone() for name, value in module.state_dict().items()}
         self._template = module
         self.last_loss, self.last_steps = result.loss, result.steps
-        self._record(round, self.name, SERVER, "trained model", state)
+        self._record(round, self.name, SERVER, N_("trained model"), state)
         return state

@@ -107,7 +107,7 @@ def _digest(paths: list[Path]) -> dict[str, str]:
 class Lab:
     """A JupyterLab server started with ``kit.py lab``; stopped (with its kernels) by ``stop``."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, lang: str = "en"):
         self.port, self.token = _free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         settings = workdir / "settings"
@@ -121,9 +121,17 @@ class Lab:
             JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
         )
         SHOTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = SHOTS / "jupyterlab.log"
+        self.log_path = SHOTS / f"jupyterlab-{lang}.log"
         self.log = self.log_path.open("w")
-        command = [sys.executable, str(ROOT / "kit.py"), "lab", "--no-browser", f"--port={self.port}"]
+        command = [
+            sys.executable,
+            str(ROOT / "kit.py"),
+            "lab",
+            "--lang",
+            lang,
+            "--no-browser",
+            f"--port={self.port}",
+        ]
         command += ["--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}"]
         command += ["--LabApp.expose_app_in_browser=True"]
         self.proc = subprocess.Popen(
@@ -355,6 +363,43 @@ def test_lesson_runs_in_jupyterlab(browser, lab, path):
         page.close()
 
 
+@pytest.fixture(scope="module")
+def lab_zh(lab):
+    """``kit.py lab --lang zh``: a second server, after the English one's tests (they share this module)."""
+    with tempfile.TemporaryDirectory(prefix="fedlearn-lab-zh-") as workdir:
+        server = Lab(Path(workdir), lang="zh")
+        try:
+            server.wait_ready()
+            yield server
+        finally:
+            server.stop()
+
+
+ZH_EXERCISE = ROOT / "zh" / "exercises" / "00_welcome.ipynb"
+
+
+def test_the_chinese_edition_in_jupyterlab(chromium_browser, lab_zh):
+    """JupyterLab's menus in Chinese, the Chinese exercise runs, and its checks answer in Chinese."""
+    from fedlearn_edu.i18n import catalogue
+
+    page, problems = _open(chromium_browser, lab_zh, ZH_EXERCISE)
+    try:
+        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+        assert "文件" in menus and "编辑" in menus, f"JupyterLab's menus are not in Chinese: {menus}"
+        page.evaluate(JS_RUN_ALL, RUN_ALL_SECONDS)
+        page.wait_for_function(JS_IDLE, timeout=RUN_ALL_SECONDS * 1000)
+        cells = page.evaluate(JS_OUTPUTS)
+        page.screenshot(path=str(SHOTS / "zh-00_welcome-exercises.png"))
+        assert not _error_outputs(cells), "\n".join(_error_outputs(cells))
+        text = json.dumps([o for c in cells for o in c["outputs"]], ensure_ascii=False)
+        assert catalogue("zh")["Not attempted yet"] in text, "the checks did not answer in Chinese"
+        assert "Not attempted yet" not in text
+        assert not problems, problems
+    finally:
+        _shutdown_kernel(page)
+        page.close()
+
+
 def _move_each_slider(page, path: Path, count: int) -> None:
     """Nudge every slider that shares an output with a picture, and check the picture changes."""
     moved = 0
@@ -460,14 +505,17 @@ def test_no_slide_overflows_at_1280x720(built_site, offline_browser):
     """Every screen of every deck fits a 1280x720 projector: nothing scrolls, nothing is cut off."""
     decks = sorted((built_site / "slides").glob("*.slides.html"))
     assert len(decks) == len(LESSONS)
+    zh = sorted((built_site / "zh" / "slides").glob("*.slides.html"))  # the Chinese edition's decks
+    assert len(zh) == len(LESSONS)
     overflowing, problems = [], []
-    for deck in decks:
+    for deck in decks + zh:
         page, seen = _offline_page(offline_browser, SLIDE_VIEWPORT)
         try:
             page.goto(deck.as_uri())
             page.wait_for_function("() => window.Reveal && window.Reveal.isReady()", timeout=30_000)
-            overflowing += [f"{deck.name} screen {s}" for s in page.evaluate(JS_OVERFLOWING_SCREENS)]
-            problems += [f"{deck.name}: {p}" for p in seen + page.evaluate(JS_BROKEN_IMAGES)]
+            name = deck.relative_to(built_site).as_posix()
+            overflowing += [f"{name} screen {s}" for s in page.evaluate(JS_OVERFLOWING_SCREENS)]
+            problems += [f"{name}: {p}" for p in seen + page.evaluate(JS_BROKEN_IMAGES)]
         finally:
             page.close()
     assert not overflowing, (
@@ -546,4 +594,24 @@ def test_search_box_finds_a_known_term_offline(built_site, offline_browser):
     finally:
         page.close()
     assert any("07_attacks_on_the_model.html#" in h for h in hits), hits
+    assert not problems, problems
+
+
+def test_the_chinese_site_searches_in_chinese(built_site, offline_browser):
+    """The Chinese front page finds a Chinese term offline, and says so in Chinese when nothing matches."""
+    page, problems = _offline_page(offline_browser)
+    try:
+        page.goto((built_site / "zh" / "index.html").as_uri())
+        page.fill("#search-box", "安全聚合")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results a').length > 0", timeout=10_000
+        )
+        hits = page.evaluate("() => [...document.querySelectorAll('#search-results a')].map(a => a.href)")
+        page.fill("#search-box", "zzqxj")
+        page.wait_for_function("() => /没有找到/.test(document.querySelector('#search-results').innerText)")
+        english = page.evaluate("() => document.querySelector('a.language').getAttribute('href')")
+    finally:
+        page.close()
+    assert any("zh/notebooks/06_privacy_is_not_automatic.html#" in h for h in hits), hits
+    assert english == "../index.html"
     assert not problems, problems

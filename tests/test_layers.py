@@ -27,7 +27,7 @@ PACKAGE = ROOT / PACKAGE_NAME
 # new module of a package slots in by itself and a new top-level module needs a line here
 # (test_every_module_has_a_layer says so).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("helpers", ("_validation", "_compare", "_models")),
+    ("helpers", ("_validation", "_compare", "_models", "i18n")),
     # numpy-only maths and data; the privacy package's own __init__ imports nothing, and its accountant and
     # secure aggregation are pure maths, so an algorithm may use them.
     ("maths and data", ("aggregate", "data", "commlog", "envcheck", "privacy", "privacy.accountant",
@@ -298,8 +298,9 @@ def test_the_package_never_imports_the_authoring_commands():
 
 
 def test_the_package_holds_no_authoring_assets():
-    # What a lesson needs: Python modules and the solutions file q.solution() reads -- no JavaScript, templates.
-    allowed = {".py", ".json"}
+    # What a lesson needs: Python modules, the solutions files q.solution() reads and the catalogues t() reads
+    # (fedlearn_edu/locale/<lang>/*.po) -- no JavaScript, templates.
+    allowed = {".py", ".json", ".po"}
     stray = sorted(
         str(p.relative_to(ROOT))
         for p in PACKAGE.rglob("*")

@@ -12,13 +12,19 @@ LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
 STORED = LESSONS + SOLUTIONS
+# The Chinese edition (zh/, built by `python kit.py translate build`) keeps the same hygiene.
+ZH = ROOT / "zh"
+ZH_STORED = sorted((ZH / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
+    (ZH / "solutions").glob("[0-9][0-9]_*.ipynb")
+)
+ZH_EXERCISES = sorted((ZH / "exercises").glob("[0-9][0-9]_*.ipynb"))
 MACHINE_PATH = re.compile(r"(/(root|home|tmp|work|Users)/|[A-Z]:\\\\)")
 TIMING = re.compile(r"\b\d+(\.\d+)?\s*(ms|s|sec|seconds)\b.*\b(elapsed|took|wall)\b", re.IGNORECASE)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def _ids(paths):
-    return [f"{p.parent.name}/{p.stem}" for p in paths]
+    return [("zh/" if p.parent.parent == ZH else "") + f"{p.parent.name}/{p.stem}" for p in paths]
 
 
 def _markdown(nb) -> str:
@@ -47,7 +53,7 @@ def test_lesson_follows_the_curriculum_conventions(path):
     assert (ROOT / "exercises" / path.name).exists() and (ROOT / "solutions" / path.name).exists()
 
 
-@pytest.mark.parametrize("path", STORED, ids=_ids(STORED))
+@pytest.mark.parametrize("path", STORED + ZH_STORED, ids=_ids(STORED + ZH_STORED))
 def test_stored_outputs_are_clean_and_complete(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -86,7 +92,10 @@ def test_every_figure_has_a_caption(path):
             )
 
 
-@pytest.mark.parametrize("path", STORED + EXERCISES, ids=_ids(STORED + EXERCISES))
+ALL = STORED + EXERCISES + ZH_STORED + ZH_EXERCISES
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
 def test_local_links_resolve(path):
     nb = nbformat.read(path, as_version=4)
     for target in LINK.findall(_markdown(nb)):
@@ -101,9 +110,17 @@ def test_lessons_and_practice_notebooks_pair_up():
     assert {p.name for p in SOLUTIONS} <= {p.name for p in LESSONS}
 
 
-@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids(SOLUTIONS))
+ZH_SOLUTIONS = [p for p in ZH_STORED if p.parent.name == "solutions"]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS + ZH_SOLUTIONS, ids=_ids(SOLUTIONS + ZH_SOLUTIONS))
 def test_every_check_in_a_solutions_notebook_says_correct(path):
     # nbval re-runs these notebooks and compares outputs, so this holds for a fresh run too
+    correct = "✓ Correct"
+    if path.parent.parent == ZH:
+        from fedlearn_edu.i18n import catalogue
+
+        correct = "✓ " + catalogue("zh")["Correct"]
     nb = nbformat.read(path, as_version=4)
     checks = 0
     for cell in nb.cells:
@@ -113,5 +130,5 @@ def test_every_check_in_a_solutions_notebook_says_correct(path):
         if calls:
             checks += len(calls)
             text = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cell.outputs)
-            assert text.count("✓ Correct") == len(calls), f"{cell.source[:80]!r} -> {text[:300]!r}"
+            assert text.count(correct) == len(calls), f"{cell.source[:80]!r} -> {text[:300]!r}"
     assert checks, "a solutions notebook without checks"

@@ -29,7 +29,9 @@
     hits.sort(function (a, b) { return b.score - a.score; });
     if (!hits.length) {
       var none = document.createElement("li");
-      none.textContent = "Nothing found for \u201c" + query + "\u201d.";
+      none.textContent = document.documentElement.lang === "zh"
+        ? "\u6ca1\u6709\u627e\u5230\u201c" + query + "\u201d\u3002"  // 没有找到“…”。
+        : "Nothing found for \u201c" + query + "\u201d.";
       list.appendChild(none);
       return;
     }

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from fedlearn_edu._validation import check_count, check_real
+from fedlearn_edu.i18n import language, t
 
 __all__ = ["ByteCounter", "Deployment", "FlowerRun", "compare_with_kit", "tagged_processes"]
 
@@ -224,6 +225,7 @@ class Deployment:
     # -- starting ------------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
+        env["FEDLEARN_LANG"] = language()  # the ServerApp's own log lines in the notebook's language
         env.update(self.extra_env)
         env[TAG] = self.tag
         env["FLWR_HOME"] = str(self.home)
@@ -499,20 +501,25 @@ def main(argv: list[str] | None = None) -> int:
             print(line, flush=True)
 
     config = {"num-server-rounds": args.rounds, "algorithm": args.algorithm, "seed": args.seed}
-    say(f"starting a SuperLink and {args.clients} SuperNodes on 127.0.0.1 (insecure: loopback only) ...")
+    say(
+        t(
+            "starting a SuperLink and {n} SuperNodes on 127.0.0.1 (insecure: loopback only) ...",
+            n=args.clients,
+        )
+    )
     try:
         with Deployment(args.clients, echo=progress) as flower:
-            say(f"SuperLink on 127.0.0.1:{flower.port}; submitting the App with `flwr run` ...")
+            say(t("SuperLink on 127.0.0.1:{port}; submitting the App with `flwr run` ...", port=flower.port))
             run = flower.run(config, timeout=args.timeout)
     except KeyboardInterrupt:
-        say("interrupted: every process started was stopped")
+        say(t("interrupted: every process started was stopped"))
         return 130
     except (RuntimeError, TimeoutError) as exc:
-        say(f"failed: {exc}")
-        say("every process started was stopped")
+        say(t("failed: {error}", error=exc))
+        say(t("every process started was stopped"))
         return 1
-    say(f"done in {run.seconds:.0f} s; every process started was stopped")
-    print("round  test accuracy (Flower)  test accuracy (kit)")
+    say(t("done in {seconds:.0f} s; every process started was stopped", seconds=run.seconds))
+    print(t("round  test accuracy (Flower)  test accuracy (kit)"))
     from fedlearn_edu.frameworks.flower import kit_reference
 
     kit = kit_reference(run.config)
@@ -520,10 +527,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r:5d}  {ours:22.4f}  {theirs:19.4f}")
     diff = compare_with_kit(run)
     pair = ALGORITHMS[args.algorithm]
-    print(f"max |Flower's final weights - the kit's fast engine's| = {diff:.2e}")
-    print(f"Flower's {pair.flower} vs the kit's {pair.kit}: {pair.note}")
-    if pair.note.startswith("the same:") and diff > 1e-5:
-        say("the difference is larger than 1e-5: this should not happen")
+    print(t("max |Flower's final weights - the kit's fast engine's| = {diff:.2e}", diff=diff))
+    print(t("Flower's {flower} vs the kit's {kit}: {note}", flower=pair.flower, kit=pair.kit, note=pair.note))
+    if pair.about.startswith("the same:") and diff > 1e-5:
+        say(t("the difference is larger than 1e-5: this should not happen"))
         return 1
     return 0
 

@@ -52,6 +52,7 @@ from fedlearn_edu import algorithms
 from fedlearn_edu._validation import check_count, check_real
 from fedlearn_edu.data import Dataset, iid_partition, load_digits
 from fedlearn_edu.frameworks import flower_scaffold as scaffold
+from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.simulation import History, simulate
 from fedlearn_edu.simulation.models import evaluate, mlp
 from fedlearn_edu.simulation.sampling import client_seeds
@@ -95,53 +96,68 @@ DEFAULTS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Pair:
-    """One algorithm on both sides: Flower's strategy and the kit's algorithm, and how they differ."""
+    """One algorithm on both sides: Flower's strategy and the kit's algorithm, and how they differ.
+
+    ``about`` is how they differ, in English; ``note`` is the same in the reader's language.
+    """
 
     flower: str
     kit: str
-    note: str
+    about: str
+
+    @property
+    def note(self) -> str:
+        return t(self.about)
 
 
 ALGORITHMS: dict[str, Pair] = {
-    "fedavg": Pair("FedAvg", "FedAvg()", "the same: the mean weighted by num-examples (McMahan et al. 2017)"),
-    "median": Pair("FedMedian", "Median()", "the same: the coordinate-wise median"),
+    "fedavg": Pair(
+        "FedAvg", "FedAvg()", N_("the same: the mean weighted by num-examples (McMahan et al. 2017)")
+    ),
+    "median": Pair("FedMedian", "Median()", N_("the same: the coordinate-wise median")),
     "trimmed-mean": Pair(
         "FedTrimmedAvg(beta)",
         "TrimmedMean(n_trim)",
-        "the same: Flower's beta is a fraction, it drops int(beta * K) values at each end",
+        N_("the same: Flower's beta is a fraction, it drops int(beta * K) values at each end"),
     ),
     "krum": Pair(
         "Krum",
         "Krum(f)",
-        "the same except on ties: with K = 3 the two mutually nearest clients always tie; Flower keeps "
-        "the first to reply, the kit the lower client id",
+        N_(
+            "the same except on ties: with K = 3 the two mutually nearest clients always tie; Flower keeps "
+            "the first to reply, the kit the lower client id"
+        ),
     ),
     "fedprox": Pair(
         "FedProx(proximal_mu)",
         "FedProx(mu)",
-        "the same: Flower's server only sends proximal-mu; our ClientApp adds mu * (w - w_received) to each "
-        "gradient, as the kit's clients do (Flower's docstring example adds the unsquared norm: not FedProx)",
+        N_(
+            "the same: Flower's server only sends proximal-mu; our ClientApp adds mu * (w - w_received) to each "
+            "gradient, as the kit's clients do (Flower's docstring example adds the unsquared norm: not FedProx)"
+        ),
     ),
     "fedavgm": Pair(
         "FedAvgM(1.0, 0.9)",
         "FedAvgM(1.0, 0.9)",
-        "the same: server momentum on the pseudo-gradient (Flower writes it with the opposite sign)",
+        N_("the same: server momentum on the pseudo-gradient (Flower writes it with the opposite sign)"),
     ),
     "fedadam": Pair(
         "FedAdam(eta=0.01)",
         "FedAdam(0.01, bias_correction=True)",
-        "the same: with the kit's bias_correction=True, Flower's factor (Reddi et al. 2021 have none)",
+        N_("the same: with the kit's bias_correction=True, Flower's factor (Reddi et al. 2021 have none)"),
     ),
     "scaffold": Pair(
         "FedAvg + SCAFFOLD",
         "Scaffold()",
-        "the same: Flower has no SCAFFOLD strategy; the kit writes one on Flower's FedAvg "
-        "(flower_scaffold.py): c travels beside the weights, each ClientApp keeps c_i in context.state",
+        N_(
+            "the same: Flower has no SCAFFOLD strategy; the kit writes one on Flower's FedAvg "
+            "(flower_scaffold.py): c travels beside the weights, each ClientApp keeps c_i in context.state"
+        ),
     ),
     "multi-krum": Pair(
         "MultiKrum",
         "MultiKrum(f, m)",
-        "different: Flower weights the m selected models by num-examples, the kit takes their plain mean",
+        N_("different: Flower weights the m selected models by num-examples, the kit takes their plain mean"),
     ),
 }
 
@@ -440,7 +456,8 @@ def main(grid: Grid, context: Context) -> None:
         accuracy, loss = evaluate(model, arrays.to_torch_state_dict(), digits.x_test, digits.y_test,
                                   "cross_entropy")  # fmt: skip
         record(server_round, accuracy=accuracy, loss=loss, time=time.time())
-        print(f"[fedlearn] round {server_round}: test accuracy {accuracy:.4f}", flush=True)
+        print("[fedlearn] " + t("round {round}: test accuracy {accuracy:.4f}", round=server_round, accuracy=accuracy),
+              flush=True)  # fmt: skip
         if out is not None:
             _save(out / f"round-{server_round}.npz", arrays)
             with open(out / "progress.jsonl", "a") as f:

@@ -11,12 +11,15 @@ Plots sit on top of the package: they import the maths, never the other way roun
 from __future__ import annotations
 
 import io
+import logging
 from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from fedlearn_edu.i18n import language
 
 # Okabe & Ito (2008): eight colours that stay distinct under every common colour-vision deficiency.
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
@@ -67,19 +70,66 @@ STYLE = {
 }
 
 
+CJK_FONT = "Noto Sans CJK SC"
+"""The font for Chinese text; Latin letters and digits stay in DejaVu Sans (matplotlib falls back per glyph)."""
+
+
+def _cjk_font_file():
+    """Noto Sans CJK SC as shipped by the ``mplfonts`` package (SIL Open Font License), found offline."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            "the Chinese edition draws its figures with the font of the mplfonts package, which is not "
+            "installed: run `python kit.py setup` (or `pip install mplfonts`)"
+        )
+    return Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
+
+
+class _OneWeightOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (CJK_FONT in record.getMessage() and "Failed to find font weight" in record.getMessage())
+
+
+def _current_style() -> dict:
+    """:data:`STYLE`, with the Chinese font behind DejaVu Sans when the kit speaks Chinese."""
+    if language() != "zh":
+        return STYLE
+    from matplotlib import font_manager
+
+    if CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(_cjk_font_file()))
+        # The font has one weight: bold Chinese is drawn regular, and matplotlib need not say so every time.
+        logging.getLogger("matplotlib.font_manager").addFilter(_OneWeightOnly())
+    return {**STYLE, "font.family": ["DejaVu Sans", CJK_FONT]}
+
+
 def use_style() -> None:
     """Apply the kit's style to every figure made after this call (lessons call it once).
 
     Every plot function also draws inside ``style()``, so its figures look the same without this call;
     a lesson calls it so that its own few ``plt.plot`` lines match.
     """
-    plt.rcParams.update(STYLE)
+    plt.rcParams.update(_current_style())
+
+
+def use_cjk_font() -> None:
+    """Let every figure show Chinese (the Chinese edition calls this once, after ``set_language("zh")``).
+
+    matplotlib's own font, DejaVu Sans, has no Chinese glyphs: without this a Chinese title draws as
+    boxes and matplotlib warns "Glyph ... missing from font(s)". The font comes from the mplfonts package.
+    """
+    if language() != "zh":
+        raise RuntimeError('use_cjk_font() is for the Chinese edition: call i18n.set_language("zh") first')
+    plt.rcParams["font.family"] = _current_style()["font.family"]
 
 
 @contextmanager
 def style():
     """The kit's style for the figures made inside a ``with`` block only."""
-    with plt.rc_context(STYLE):
+    with plt.rc_context(_current_style()):
         yield
 
 

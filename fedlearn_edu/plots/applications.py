@@ -14,33 +14,34 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.plots import OKABE_ITO, SIZES, style
 
 __all__ = ["plot_hospitals", "plot_per_site"]
 
 
 @style()
-def plot_hospitals(hospitals: Sequence, *, feature: int = 0, feature_name: str = "mean radius"):
+def plot_hospitals(hospitals: Sequence, *, feature: int = 0, feature_name: str = N_("mean radius")):
     """Left: each hospital's patients, malignant and benign. Right: one measurement's spread per
     hospital as its scanner reports it (a shifted scanner stands out)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     names = [h.name for h in hospitals]
     malignant = np.array([int(h.y.sum()) for h in hospitals])
     benign = np.array([len(h) for h in hospitals]) - malignant
-    left.barh(names, benign, color=OKABE_ITO[1], label="benign")
-    left.barh(names, malignant, left=benign, color=OKABE_ITO[5], label="malignant")
+    left.barh(names, benign, color=OKABE_ITO[1], label=t("benign"))
+    left.barh(names, malignant, left=benign, color=OKABE_ITO[5], label=t("malignant"))
     for i, h in enumerate(hospitals):
         left.text(len(h) + 3, i, f"{h.y.mean():.0%}", va="center", fontsize=SIZES["text"])
     left.invert_yaxis()
-    left.set_xlabel("patients (label: share malignant)")
-    left.set_title("Sizes and case mix differ")
+    left.set_xlabel(t("patients (label: share malignant)"))
+    left.set_title(t("Sizes and case mix differ"))
     left.legend(loc="lower right")
     right.boxplot(
         [h.X[:, feature] for h in hospitals]
     )  # no orientation keyword: it changed in Matplotlib 3.10
     right.set_xticks(np.arange(1, len(names) + 1), names, rotation=25, ha="right")
-    right.set_ylabel(f"{feature_name} as measured")
-    right.set_title("One scanner reads 25 % high")
+    right.set_ylabel(t("{feature} as measured", feature=t(feature_name)))
+    right.set_title(t("One scanner reads 25 % high"))
     fig.tight_layout()
     return fig
 
@@ -61,7 +62,12 @@ def plot_per_site(rows: Sequence[dict], *, metric: str = "auc", methods: Sequenc
         high = np.array([mine[s][f"{metric}_high"] for s in sites]) - y
         ax.errorbar(x, y, yerr=[low, high], fmt="o", capsize=3, color=OKABE_ITO[j % 8], label=method)
     ax.set_xticks(np.arange(len(sites)), sites)
-    ax.set_ylabel(f"test {metric} (95 % bootstrap interval)")
+    if metric == "auc":
+        ax.set_ylabel(t("test auc (95 % bootstrap interval)"))
+    elif metric == "accuracy":
+        ax.set_ylabel(t("test accuracy (95 % bootstrap interval)"))
+    else:
+        ax.set_ylabel(t("test {metric} (95 % bootstrap interval)", metric=metric))
     ax.legend(ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=SIZES["note"])
     fig.tight_layout()
     return fig

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from fedlearn_edu.aggregate import fedavg, federated_mean
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import COLOURS, WIDTHS, client_colour, style
 
 
@@ -39,14 +40,19 @@ def plot_models_2d(
     for k, (point, label) in enumerate(zip(points, labels)):
         ax.scatter(*point, s=sizes[k], color=client_colour(k), alpha=0.85, zorder=3, label=label)
     mean = np.asarray(federated_mean(list(points)))
-    ax.scatter(*mean, marker="X", s=180, color=COLOURS["unweighted"], zorder=4, label="plain mean (1/N)")
+    ax.scatter(*mean, marker="X", s=180, color=COLOURS["unweighted"], zorder=4, label=t("plain mean (1/N)"))
     if num_samples is not None:
         weighted = np.asarray(fedavg(list(points), num_samples))
         ax.scatter(
-            *weighted, marker="P", s=180, color=COLOURS["weighted"], zorder=4, label="weighted mean (n_k/n)"
+            *weighted,
+            marker="P",
+            s=180,
+            color=COLOURS["weighted"],
+            zorder=4,
+            label=t("weighted mean (n_k/n)"),
         )
-    ax.set_xlabel("parameter $w_1$")
-    ax.set_ylabel("parameter $w_2$")
+    ax.set_xlabel(t("parameter $w_1$"))
+    ax.set_ylabel(t("parameter $w_2$"))
     ax.set_title(title)
     _legend_with_equal_markers(ax)
     ax.margins(0.25)
@@ -72,13 +78,16 @@ def plot_estimates(
     sizes = 60 + 1500 * counts_arr / counts_arr.max()
     ax.scatter(x, estimates, s=sizes, color=[client_colour(k) for k in x], zorder=3, alpha=0.85)
     ax.axhline(
-        truth, color=COLOURS["centralised"], lw=WIDTHS["band"], alpha=0.45, label="pooled data (the truth)"
+        truth, color=COLOURS["centralised"], lw=WIDTHS["band"], alpha=0.45, label=t("pooled data (the truth)")
     )
     ax.axhline(
-        fedavg(list(estimates), counts), color=COLOURS["weighted"], ls="--", label="weighted mean (FedAvg)"
+        fedavg(list(estimates), counts), color=COLOURS["weighted"], ls="--", label=t("weighted mean (FedAvg)")
     )
     ax.axhline(
-        federated_mean(list(estimates)), color=COLOURS["unweighted"], ls=":", label="plain mean (the article)"
+        federated_mean(list(estimates)),
+        color=COLOURS["unweighted"],
+        ls=":",
+        label=t("plain mean (the article)"),
     )
     ax.set_xticks(x, [f"{name}\n(n = {int(n)})" for name, n in zip(labels, counts)])
     ax.set_ylabel(unit)

@@ -22,6 +22,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import COLOURS, SIZES, WIDTHS, style
 from fedlearn_edu.two_workers import WEIGHTING_NAMES
 
@@ -50,11 +51,17 @@ def _new_axes(ax: Axes | None) -> Axes:
 def loss_title(history: Any) -> str:
     """A title stating what the loss curve shows."""
     loss, rounds = history.pooled_loss, history.rounds_done
+    lr = history.settings["lr"]
     if history.diverged_in is not None:
-        return f"Diverged in round {history.diverged_in}: lr {history.settings['lr']} is too large"
+        return t("Diverged in round {round}: lr {lr} is too large", round=history.diverged_in, lr=lr)
     if history.diverging:
-        return f"The loss grows to {loss[-1]:.1e}: lr {history.settings['lr']} is too large"
-    return f"Pooled loss falls from {loss[0]:.3g} to {loss[-1]:.1e} in {rounds} rounds"
+        return t("The loss grows to {loss:.1e}: lr {lr} is too large", loss=loss[-1], lr=lr)
+    return t(
+        "Pooled loss falls from {start:.3g} to {end:.1e} in {rounds} rounds",
+        start=loss[0],
+        end=loss[-1],
+        rounds=rounds,
+    )
 
 
 def _loss_points(history: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -82,8 +89,8 @@ def plot_pooled_loss(
     )
     _round_axis(ax, history)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("round")
-    ax.set_ylabel("pooled loss Σ(pred − y)²")
+    ax.set_xlabel(t("round"))
+    ax.set_ylabel(t("pooled loss Σ(pred − y)²"))
     ax.set_title(loss_title(history) if title is None else title)
     if label is not None:
         ax.legend()
@@ -93,12 +100,12 @@ def plot_pooled_loss(
 def trajectory_title(history: Any) -> str:
     """A title stating what the (w1, w2) picture shows."""
     if history.diverging:
-        return "Each round overshoots:\nthe models fly away from the optimum"
+        return t("Each round overshoots:\nthe models fly away from the optimum")
     if history.rounds_done == 0:
-        return "No rounds yet:\nthe global model is where it started"
+        return t("No rounds yet:\nthe global model is where it started")
     end = history.trajectory("global")[-1][:2]
     gap = float(np.hypot(end[0] - OPTIMUM[0], end[1] - OPTIMUM[1]))
-    return f"Each worker drifts towards its own line;\nthe global model ends {gap:.3f} from (0, 1)"
+    return t("Each worker drifts towards its own line;\nthe global model ends {gap:.3f} from (0, 1)", gap=gap)
 
 
 def _limits(points: np.ndarray, start: np.ndarray, reach: float = 2.0) -> tuple[tuple, tuple]:
@@ -144,14 +151,14 @@ def plot_trajectories(
     """
     ax = _new_axes(ax)
     ax.axvline(
-        0.0, color=COLOURS["bob"], ls="--", lw=WIDTHS["reference"], label="bob's data fit exactly (w₁ = 0)"
+        0.0, color=COLOURS["bob"], ls="--", lw=WIDTHS["reference"], label=t("bob's data fit exactly (w₁ = 0)")
     )
     ax.axhline(
         1.0,
         color=COLOURS["alice"],
         ls="--",
         lw=WIDTHS["reference"],
-        label="alice's data fit exactly (w₂ = 1)",
+        label=t("alice's data fit exactly (w₂ = 1)"),
     )
     glob, workers = _plane_points(history)
     for name, (ends, segments) in workers.items():
@@ -160,21 +167,28 @@ def plot_trajectories(
             segments, colors=colour, linewidths=WIDTHS["thin"], alpha=0.8, gid=f"{name} drift"
         )
         ax.add_collection(drift)
-        ax.plot(*ends.T, "o", ms=6, color=colour, label=f"{name} after local training", gid=f"{name} ends")
+        ax.plot(
+            *ends.T,
+            "o",
+            ms=6,
+            color=colour,
+            label=t("{name} after local training", name=name),
+            gid=f"{name} ends",
+        )
     ax.plot(
         *glob.T,
         "-o",
         ms=5,
         color=COLOURS["global"],
         lw=WIDTHS["reference"],
-        label="global model",
+        label=t("global model"),
         gid="global",
     )
-    ax.plot(*glob[0], "s", ms=9, color=COLOURS["global"], label="start", gid="start")
-    ax.plot(*OPTIMUM, "*", ms=18, color=COLOURS["optimum"], mec="white", zorder=5, label="pooled optimum")
+    ax.plot(*glob[0], "s", ms=9, color=COLOURS["global"], label=t("start"), gid="start")
+    ax.plot(*OPTIMUM, "*", ms=18, color=COLOURS["optimum"], mec="white", zorder=5, label=t("pooled optimum"))
     _set_plane_limits(ax, glob, workers)
-    ax.set_xlabel("w₁ (weight of input x₁)")
-    ax.set_ylabel("w₂ (weight of input x₂)")
+    ax.set_xlabel(t("w₁ (weight of input x₁)"))
+    ax.set_ylabel(t("w₂ (weight of input x₂)"))
     ax.set_title(trajectory_title(history) if title is None else title)
     if legend:
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
@@ -222,14 +236,26 @@ def plot_convergence(history: Any, fig: Figure | None = None) -> Figure:
                 ax.clear()
             plot_pooled_loss(history, fig.axes[0])
             plot_trajectories(history, fig.axes[1])
-        s = history.settings
-        fig.suptitle(
-            f"{s['rounds']} rounds × {s['local_steps']} local steps, lr {s['lr']}, "
-            + WEIGHTING_NAMES.get(s["weighting"], s["weighting"])
-            + (f", bob's data ×{s['bob_copies']}" if s.get("bob_copies", 1) != 1 else ""),
-            fontsize=SIZES["title"],
-        )
+        fig.suptitle(_settings_title(history.settings), fontsize=SIZES["title"])
     return fig
+
+
+def _settings_title(s: dict) -> str:
+    """The run's settings as the figure's title: "10 rounds × 10 local steps, lr 0.1, equal weights"."""
+    weighting = s["weighting"]
+    values = {
+        "rounds": s["rounds"],
+        "steps": s["local_steps"],
+        "lr": s["lr"],
+        "weighting": t(WEIGHTING_NAMES[weighting]) if weighting in WEIGHTING_NAMES else weighting,
+    }
+    if s.get("bob_copies", 1) != 1:
+        return t(
+            "{rounds} rounds × {steps} local steps, lr {lr}, {weighting}, bob's data ×{copies}",
+            copies=s["bob_copies"],
+            **values,
+        )
+    return t("{rounds} rounds × {steps} local steps, lr {lr}, {weighting}", **values)
 
 
 def convergence_figure() -> Figure:

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import OKABE_ITO, SIZES, WIDTHS, style
 
 __all__ = ["curves_title", "plot_curves", "plot_rounds_to_target"]
@@ -42,7 +43,7 @@ def curves_title(histories: Sequence[Any], labels: Sequence[str]) -> str:
     """A title that states the finding: which run ends with the best test accuracy."""
     finals = [h.test_accuracy[-1] for h in histories]
     best = int(np.nanargmax(finals))
-    return f"Best final test accuracy: {labels[best]} ({finals[best]:.1%})"
+    return t("Best final test accuracy: {label} ({accuracy:.1%})", label=labels[best], accuracy=finals[best])
 
 
 def plot_curves(
@@ -68,14 +69,18 @@ def plot_curves(
             ax.plot(np.arange(len(values)), values, dash, color=colour, label=label, lw=WIDTHS["data"])
         if target is not None and metric == "accuracy":
             ax.axhline(
-                100 * target, color="#777777", ls="--", lw=WIDTHS["reference"], label=f"target {target:.0%}"
+                100 * target,
+                color="#777777",
+                ls="--",
+                lw=WIDTHS["reference"],
+                label=t("target {target:.0%}", target=target),
             )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("round")
-        ax.set_ylabel("test accuracy (%)" if metric == "accuracy" else "test loss (cross-entropy)")
+        ax.set_xlabel(t("round"))
+        ax.set_ylabel(t("test accuracy (%)") if metric == "accuracy" else t("test loss (cross-entropy)"))
         if metric == "loss":
             ax.set_yscale("log")
-        default = curves_title(histories, labels) if metric == "accuracy" else "Test loss per round"
+        default = curves_title(histories, labels) if metric == "accuracy" else t("Test loss per round")
         ax.set_title(default if title is None else title)
         ax.legend(loc="lower right" if metric == "accuracy" else "upper right")
     return ax
@@ -104,7 +109,7 @@ def plot_rounds_to_target(
                 ax.text(
                     total,
                     i,
-                    f"not reached in {total} ",
+                    t("not reached in {rounds}", rounds=total) + " ",
                     va="center",
                     ha="right",
                     fontsize=SIZES["note"],
@@ -115,14 +120,19 @@ def plot_rounds_to_target(
                 ax.text(r, i, f" {r}", va="center", fontsize=SIZES["note"])
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
-        ax.set_xlabel(f"rounds to reach {target:.0%} test accuracy")
+        ax.set_xlabel(t("rounds to reach {target:.0%} test accuracy", target=target))
         ax.set_xlim(0, 1.12 * max([*ran, 1]))
         ax.grid(axis="y", visible=False)
         done = [(r, lab) for r, lab in zip(reached, labels, strict=True) if r is not None]
         default = (
-            f"Rounds to reach {target:.0%} test accuracy: {min(done)[1]} is fastest ({min(done)[0]})"
+            t(
+                "Rounds to reach {target:.0%} test accuracy: {label} is fastest ({rounds})",
+                target=target,
+                label=min(done)[1],
+                rounds=min(done)[0],
+            )
             if done
-            else f"No run reached {target:.0%} test accuracy"
+            else t("No run reached {target:.0%} test accuracy", target=target)
         )
         ax.set_title(default if title is None else title)
     return ax

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.plots import COLOURS, SIZES, WIDTHS, client_colour, style
 
 DATA_COLOUR = "#D55E00"  # raw records: vermillion wherever they appear
@@ -63,7 +64,7 @@ def _records(ax, x, y):
 
 @style()  # the kit's fonts and widths while the figure is made
 def draw_centralised_vs_federated(
-    names: Sequence[str] = ("hospital A", "hospital B", "hospital C"),
+    names: Sequence[str] = (N_("hospital A"), N_("hospital B"), N_("hospital C")),
 ) -> plt.Figure:
     """Two panels: left, every site ships its records to one server; right, the server ships the
     model, the sites train where the data lives and ship back parameters only."""
@@ -78,7 +79,7 @@ def draw_centralised_vs_federated(
         ax.text(
             0.5,
             0.9,
-            "server",
+            t("server"),
             ha="center",
             va="center",
             fontsize=SIZES["text"],
@@ -87,31 +88,41 @@ def draw_centralised_vs_federated(
         )
         for k, (x, name) in enumerate(zip(xs, names)):
             _box(ax, x, 0.2, 0.27, 0.2, "", client_colour(k))
-            ax.text(x, 0.25, name, ha="center", va="center", fontsize=SIZES["text"], weight="bold")
+            ax.text(x, 0.25, t(name), ha="center", va="center", fontsize=SIZES["text"], weight="bold")
             if federated:
                 _records(ax, x, 0.15)
                 top = 0.5 + (x - 0.5) * 0.45
                 _arrow(
-                    ax, (top - 0.035, 0.76), (x - 0.045, 0.31), MODEL_COLOUR, "model", offset=(-0.045, 0.08)
+                    ax,
+                    (top - 0.035, 0.76),
+                    (x - 0.045, 0.31),
+                    MODEL_COLOUR,
+                    t("model"),
+                    offset=(-0.045, 0.08),
                 )
                 _arrow(
-                    ax, (x + 0.045, 0.31), (top + 0.035, 0.76), MODEL_COLOUR, "params", offset=(0.05, -0.08)
+                    ax,
+                    (x + 0.045, 0.31),
+                    (top + 0.035, 0.76),
+                    MODEL_COLOUR,
+                    t("params"),
+                    offset=(0.05, -0.08),
                 )
             else:
                 _records(ax, 0.5 + (k - 1) * 0.2, 0.81)
-                _arrow(ax, (x, 0.31), (0.5 + (x - 0.5) * 0.45, 0.76), DATA_COLOUR, "raw records")
+                _arrow(ax, (x, 0.31), (0.5 + (x - 0.5) * 0.45, 0.76), DATA_COLOUR, t("raw records"))
         if federated:
             ax.text(
                 0.5,
                 0.02,
-                "the records never leave; only parameters travel",
+                t("the records never leave; only parameters travel"),
                 ha="center",
                 fontsize=SIZES["text"],
             )
-            ax.set_title("Federated: the model goes to the data")
+            ax.set_title(t("Federated: the model goes to the data"))
         else:
-            ax.text(0.5, 0.02, "every record is copied to one place", ha="center", fontsize=SIZES["text"])
-            ax.set_title("Centralised: the data goes to the model")
+            ax.text(0.5, 0.02, t("every record is copied to one place"), ha="center", fontsize=SIZES["text"])
+            ax.set_title(t("Centralised: the data goes to the model"))
     fig.tight_layout()
     return fig
 
@@ -128,14 +139,14 @@ def draw_flower_deployment(n_nodes: int = 3) -> plt.Figure:
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.08, 1)
     ax.axis("off")
-    _box(ax, 0.2, 0.8, 0.26, 0.16, "flwr run\n(you: submit the App)", "#F0E442")
+    _box(ax, 0.2, 0.8, 0.26, 0.16, t("flwr run\n(you: submit the App)"), "#F0E442")
     _box(
         ax,
         0.55,
         0.8,
         0.3,
         0.2,
-        "SuperLink\nruns the ServerApp\n(strategy: FedAvg, ...)",
+        t("SuperLink\nruns the ServerApp\n(strategy: FedAvg, ...)"),
         COLOURS["weighted"],
         "white",
     )
@@ -143,15 +154,21 @@ def draw_flower_deployment(n_nodes: int = 3) -> plt.Figure:
     xs = [0.15 + 0.7 * i / max(1, n_nodes - 1) for i in range(n_nodes)]
     for k, x in enumerate(xs):
         _box(
-            ax, x, 0.22, 0.24, 0.2, f"SuperNode {k}\nruns the ClientApp\n(partition-id={k})", client_colour(k)
+            ax,
+            x,
+            0.22,
+            0.24,
+            0.2,
+            t("SuperNode {k}\nruns the ClientApp\n(partition-id={k})", k=k),
+            client_colour(k),
         )
         _records(ax, x, 0.06)
-        _arrow(ax, (0.55 - 0.05 + 0.05 * k, 0.69), (x, 0.33), MODEL_COLOUR, "weights + config" if k == 0 else "",
+        _arrow(ax, (0.55 - 0.05 + 0.05 * k, 0.69), (x, 0.33), MODEL_COLOUR, t("weights + config") if k == 0 else "",
                offset=(-0.07, 0.0))  # fmt: skip
-        _arrow(ax, (x + 0.03, 0.33), (0.55 + 0.05 * k - 0.02, 0.69), "#009E73", "new weights" if k == n_nodes - 1 else "",
+        _arrow(ax, (x + 0.03, 0.33), (0.55 + 0.05 * k - 0.02, 0.69), "#009E73", t("new weights") if k == n_nodes - 1 else "",
                offset=(0.07, 0.0))  # fmt: skip
-    ax.text(0.5, -0.05, "each SuperNode's data (vermillion) never leaves its process", ha="center", fontsize=SIZES["note"],
+    ax.text(0.5, -0.05, t("each SuperNode's data (vermillion) never leaves its process"), ha="center", fontsize=SIZES["note"],
             color=DATA_COLOUR)  # fmt: skip
-    ax.set_title("Flower's deployment engine: what runs where")
+    ax.set_title(t("Flower's deployment engine: what runs where"))
     fig.tight_layout()
     return fig

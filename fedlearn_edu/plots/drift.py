@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from fedlearn_edu._validation import check_real
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import COLOURS, SIZES, WIDTHS, client_colour, style
 from fedlearn_edu.simulation.history import client_stats
 
@@ -49,13 +50,13 @@ def _landscape(ax: Axes, lab, limits) -> None:
     ax.contour(g1, g2, values.reshape(g1.shape), levels=12, colors="#bbbbbb", linewidths=WIDTHS["thin"])
     for k, name in enumerate(lab.names):
         ax.plot(*lab.optimum(k), "X", ms=12, color=client_colour(k), mec="white", zorder=4,
-                label=f"{name}'s own optimum")  # fmt: skip
+                label=t("{name}'s own optimum", name=name))  # fmt: skip
     ax.plot(*global_optimum(lab), "*", ms=20, color=COLOURS["optimum"], mec="white", zorder=6,
-            label="pooled optimum w*")  # fmt: skip
+            label=t("pooled optimum w*"))  # fmt: skip
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_xlabel("w₁ (first weight)")
-    ax.set_ylabel("w₂ (second weight)")
+    ax.set_xlabel(t("w₁ (first weight)"))
+    ax.set_ylabel(t("w₂ (second weight)"))
     ax.set_aspect("equal")
 
 
@@ -87,8 +88,8 @@ def plot_drift_paths(
         ax.plot(
             *np.asarray(path).T, "-o", ms=3.5, lw=WIDTHS["reference"], color=colour, label=label, zorder=5
         )
-    ax.plot(*first[0], "s", ms=9, color=COLOURS["global"], label="start", zorder=6)
-    ax.set_title(title or "Where the global model goes, round by round", fontsize=SIZES["title"])
+    ax.plot(*first[0], "s", ms=9, color=COLOURS["global"], label=t("start"), zorder=6)
+    ax.set_title(title or t("Where the global model goes, round by round"), fontsize=SIZES["title"])
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=SIZES["note"], frameon=False)
     return ax
 
@@ -113,12 +114,12 @@ def plot_fixed_points(
         color=COLOURS["global"],
         ms=6,
         lw=WIDTHS["reference"],
-        label="FedAvg's fixed point",
+        label=t("FedAvg's fixed point"),
         zorder=5,
     )
     for e, point in zip(es, xy, strict=True):
         ax.annotate(f"E={e}", point, textcoords="offset points", xytext=(6, 6), fontsize=SIZES["note"])
-    ax.set_title(title or "FedAvg settles further from w* as E grows", fontsize=SIZES["title"])
+    ax.set_title(title or t("FedAvg settles further from w* as E grows"), fontsize=SIZES["title"])
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=SIZES["note"], frameon=False)
     return ax
 
@@ -164,18 +165,30 @@ def plot_client_accuracy(
         100 * values, bins=np.linspace(0, 100, 21), color=colour, alpha=0.55, edgecolor="white", label=label
     )
     ax.axvline(
-        100 * summary["mean"], color=colour, lw=WIDTHS["data"], label=f"mean per client {summary['mean']:.0%}"
+        100 * summary["mean"],
+        color=colour,
+        lw=WIDTHS["data"],
+        label=t("mean per client {mean:.0%}", mean=summary["mean"]),
     )
     ax.axvline(100 * summary["worst10"], color=colour, lw=WIDTHS["data"], ls=":",
-               label=f"worst 10% of clients {summary['worst10']:.0%}")  # fmt: skip
+               label=t("worst 10% of clients {worst:.0%}", worst=summary["worst10"]))  # fmt: skip
     if global_accuracy is not None:
         ax.axvline(100 * global_accuracy, color=COLOURS["global"], lw=WIDTHS["data"], ls="--",
-                   label=f"global test accuracy {global_accuracy:.0%}")  # fmt: skip
-    ax.set_xlabel("accuracy on the client's own held-out data (%)")
-    ax.set_ylabel("number of clients")
-    if title is None:
-        title = (f"Global test accuracy {global_accuracy:.0%}; " if global_accuracy is not None else "") + (
-            f"mean per client {summary['mean']:.0%}, worst 10% of clients {summary['worst10']:.0%}"
+                   label=t("global test accuracy {accuracy:.0%}", accuracy=global_accuracy))  # fmt: skip
+    ax.set_xlabel(t("accuracy on the client's own held-out data (%)"))
+    ax.set_ylabel(t("number of clients"))
+    if title is None and global_accuracy is not None:
+        title = t(
+            "Global test accuracy {accuracy:.0%}; mean per client {mean:.0%}, worst 10% of clients {worst:.0%}",
+            accuracy=global_accuracy,
+            mean=summary["mean"],
+            worst=summary["worst10"],
+        )
+    elif title is None:
+        title = t(
+            "mean per client {mean:.0%}, worst 10% of clients {worst:.0%}",
+            mean=summary["mean"],
+            worst=summary["worst10"],
         )
     ax.set_title(title, fontsize=SIZES["title"])
     ax.legend(loc="upper left", fontsize=SIZES["note"])

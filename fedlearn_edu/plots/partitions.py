@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from fedlearn_edu.data import label_counts
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import COLOURS, style
 
 __all__ = [
@@ -35,7 +36,11 @@ CMAP = "viridis"  # perceptually uniform and colour-blind safe; dark = few examp
 def heatmap_title(counts: np.ndarray) -> str:
     """A title stating the skew: how many labels a typical client holds."""
     per_client = (counts > 0).sum(1)
-    return f"A client holds {np.median(per_client):.0f} of {counts.shape[1]} labels (median)"
+    return t(
+        "A client holds {median:.0f} of {labels} labels (median)",
+        median=np.median(per_client),
+        labels=counts.shape[1],
+    )
 
 
 def plot_label_heatmap(
@@ -56,11 +61,11 @@ def plot_label_heatmap(
         ax.set_xticks(range(counts.shape[1]))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
         ax.grid(False)
-        ax.set_xlabel("label")
-        ax.set_ylabel("client")
+        ax.set_xlabel(t("label"))
+        ax.set_ylabel(t("client"))
         ax.set_title(heatmap_title(counts) if title is None else title)
         if colorbar:
-            ax.figure.colorbar(image, ax=ax, label="examples", fraction=0.05, pad=0.03)
+            ax.figure.colorbar(image, ax=ax, label=t("examples"), fraction=0.05, pad=0.03)
     return ax
 
 
@@ -75,9 +80,9 @@ def plot_client_sizes(
         ax.barh(np.arange(len(sizes)), sizes, height=1.0, color=COLOURS["weighted"], edgecolor="none")
         ax.set_ylim(len(sizes) - 0.5, -0.5)  # client 0 at the top, as in the heatmap
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-        ax.set_xlabel("examples held")
-        ax.set_ylabel("client")
-        default = f"Sizes {sizes.min()} to {sizes.max()}"
+        ax.set_xlabel(t("examples held"))
+        ax.set_ylabel(t("client"))
+        default = t("Sizes {low} to {high}", low=sizes.min(), high=sizes.max())
         ax.set_title(default if title is None else title)
     return ax
 
@@ -111,7 +116,7 @@ def plot_partition(
         plot_client_sizes(parts, right)
         right.set_ylabel("")
         if sort:
-            left.set_ylabel("client (sorted by main label)")
+            left.set_ylabel(t("client (sorted by main label)"))
         if title:
             fig.suptitle(title)
     return fig

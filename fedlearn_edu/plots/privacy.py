@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import COLOURS, OKABE_ITO, SIZES, WIDTHS, style
 
 __all__ = [
@@ -42,10 +43,15 @@ def plot_reconstruction(
     with style():
         n = len(snapshots) + 1
         fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 2.4), layout="constrained")
-        _image(axes[0], original, "the client's\nimage")
+        _image(axes[0], original, t("the client's\nimage"))
         for ax, (step, guess) in zip(axes[1:], sorted(snapshots.items()), strict=True):
             mse = float(np.mean((np.ravel(guess) - np.ravel(original)) ** 2))
-            _image(ax, guess, f"iteration {step}" + (f"\nerror {mse:.3f}" if errors else ""))
+            label = (
+                t("iteration {step}\nerror {error:.3f}", step=step, error=mse)
+                if errors
+                else t("iteration {step}", step=step)
+            )
+            _image(ax, guess, label)
         for i, ax in enumerate(axes):  # a frame round every image; a thick one round the original
             for spine in ax.spines.values():
                 spine.set_visible(True)
@@ -75,18 +81,20 @@ def plot_defence_errors(
             positions = np.arange(len(xs))
             for i, e in enumerate(errs):
                 ax.scatter(np.full(len(e), i), e, s=14, color=colour, alpha=0.45, zorder=2)
-            ax.plot(positions, [e.mean() for e in errs], "o-", color=colour, zorder=3, label="mean of trials")
+            ax.plot(
+                positions, [e.mean() for e in errs], "o-", color=colour, zorder=3, label=t("mean of trials")
+            )
             ax.axhline(
                 baseline,
                 color=COLOURS["client"],
                 ls="--",
                 lw=WIDTHS["reference"],
-                label="guess: the average digit",
+                label=t("guess: the average digit"),
             )
             ax.set_xticks(positions, [str(x) for x in xs])
             ax.set_xlabel(name)
         first = np.atleast_1d(axes)[0]
-        first.set_ylabel("reconstruction error\n(mean squared, pixels in [0, 1])")
+        first.set_ylabel(t("reconstruction error\n(mean squared, pixels in [0, 1])"))
         first.legend(loc="upper left")
         fig.suptitle(title)
         fig.tight_layout()
@@ -105,8 +113,8 @@ def plot_dp_runs(histories: Sequence, *, title: str, ax: Axes | None = None) -> 
                 color=colour,
                 label=history.label(),
             )
-        ax.set_xlabel("round")
-        ax.set_ylabel("test accuracy")
+        ax.set_xlabel(t("round"))
+        ax.set_ylabel(t("test accuracy"))
         ax.set_ylim(0, 1)
         ax.set_title(title)
         ax.legend(loc="lower right")
@@ -133,7 +141,7 @@ def plot_accuracy_vs_epsilon(
                     color=colour,
                     ls="--",
                     lw=WIDTHS["reference"],
-                    label=f"{label}, no noise",
+                    label=t("{label}, no noise", label=label),
                 )
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(ScalarFormatter())
@@ -141,8 +149,8 @@ def plot_accuracy_vs_epsilon(
         every_eps = [e for eps, _ in curves.values() for e in eps]
         ticks = (0.5, 1, 2, 5, 10, 20, 50, 100)
         ax.set_xticks([t for t in ticks if min(every_eps) / 1.5 <= t <= max(every_eps) * 1.5])
-        ax.set_xlabel("ε  (privacy loss, log scale; smaller = more private)")
-        ax.set_ylabel("final test accuracy")
+        ax.set_xlabel(t("ε  (privacy loss, log scale; smaller = more private)"))
+        ax.set_ylabel(t("final test accuracy"))
         lowest = min(min(a) for _, a in curves.values())
         ax.set_ylim(max(0.0, np.floor(10 * lowest - 1) / 10), 1)
         ax.set_title(title)
@@ -155,15 +163,15 @@ def plot_masked_update(update: np.ndarray, masked: np.ndarray, *, title: str) ->
     with style():
         fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
         left.bar(np.arange(len(update)), update, color=COLOURS["bob"])
-        left.set_title("what the client computed")
-        left.set_xlabel("coordinate")
-        left.set_ylabel("update value")
+        left.set_title(t("what the client computed"))
+        left.set_xlabel(t("coordinate"))
+        left.set_ylabel(t("update value"))
         right.bar(
             np.arange(len(masked)), np.asarray(masked, dtype=np.uint64) / 2.0**64, color=COLOURS["client"]
         )
-        right.set_title("what the server receives")
-        right.set_xlabel("coordinate")
-        right.set_ylabel("masked value / 2⁶⁴")
+        right.set_title(t("what the server receives"))
+        right.set_xlabel(t("coordinate"))
+        right.set_ylabel(t("masked value / 2⁶⁴"))
         right.set_ylim(0, 1)
         for ax in (left, right):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))

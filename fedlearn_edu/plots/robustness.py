@@ -15,10 +15,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.plots import COLOURS, OKABE_ITO, SIZES, WIDTHS, style
 
 __all__ = [
     "AGGREGATOR_COLOURS",
+    "aggregator_name",
     "plot_aggregates_1d",
     "plot_attack_grid",
     "plot_benign_cost",
@@ -42,18 +44,25 @@ MARKERS = {
     "multi-Krum": "v",
     "norm clipping": "P",
 }
-ATTACK_TITLES = {
-    "label_flip": "label flipping",
-    "sign_flip": "sign flipping (×4)",
-    "backdoor": "backdoor: clean accuracy",
+ATTACK_TITLES = {  # translated where they are shown
+    "label_flip": N_("label flipping"),
+    "sign_flip": N_("sign flipping (×4)"),
+    "backdoor": N_("backdoor: clean accuracy"),
 }
+# The rules' names as a figure shows them (the keys above stay the names the code uses).
+_SHOWN_NAMES = (N_("median"), N_("trimmed mean"), N_("multi-Krum"), N_("norm clipping"))
+
+
+def aggregator_name(name: str) -> str:
+    """An aggregation rule's name in the reader's language ("trimmed mean" is 截尾均值 in Chinese)."""
+    return t(name) if name in _SHOWN_NAMES else name
 
 
 def plot_aggregates_1d(values: Sequence[float], results: Mapping[str, float], *, title: str) -> Axes:
     """Clients' values as dots on a line, and a vertical mark where each aggregation rule lands."""
     with style():
         _, ax = plt.subplots(figsize=(8, 3.2))
-        ax.scatter(values, np.zeros(len(values)), s=60, color=COLOURS["client"], zorder=3, label="clients")
+        ax.scatter(values, np.zeros(len(values)), s=60, color=COLOURS["client"], zorder=3, label=t("clients"))
         for i, (name, value) in enumerate(results.items()):
             colour = AGGREGATOR_COLOURS.get(name, OKABE_ITO[i % len(OKABE_ITO)])
             ax.axvline(
@@ -61,10 +70,10 @@ def plot_aggregates_1d(values: Sequence[float], results: Mapping[str, float], *,
                 color=colour,
                 lw=WIDTHS["data"],
                 ls=["-", "--", ":", "-."][i % 4],
-                label=f"{name}: {value:.3g}",
+                label=f"{aggregator_name(name)}: {value:.3g}",
             )
         ax.set_yticks([])
-        ax.set_xlabel("value sent by each client")
+        ax.set_xlabel(t("value sent by each client"))
         ax.set_title(title)
         ax.legend(loc="upper center", ncol=3, bbox_to_anchor=(0.5, -0.3))
     return ax
@@ -83,18 +92,19 @@ def plot_attack_grid(results: Sequence[Any], *, title: str) -> Figure:
     aggregators = list(dict.fromkeys(r.aggregator for r in results))
     with style():
         fig, axes = plt.subplots(2, 2, figsize=(10, 7.2), sharex=True)
-        panels = [*ATTACK_TITLES.items(), ("backdoor", "backdoor: trigger success")]
+        panels = [*ATTACK_TITLES.items(), ("backdoor", N_("backdoor: trigger success"))]
         for ax, (attack, panel_title) in zip(axes.flat, panels, strict=True):
             success = panel_title.endswith("success")
             for name in aggregators:
                 x, rows = _rows(results, attack, name)
                 y = [r.backdoor_success if success else r.accuracy for r in rows]
-                ax.plot(x, y, marker=MARKERS.get(name, "o"), color=AGGREGATOR_COLOURS.get(name), label=name)
-            ax.set_title(panel_title)
+                ax.plot(x, y, marker=MARKERS.get(name, "o"), color=AGGREGATOR_COLOURS.get(name),
+                        label=aggregator_name(name))  # fmt: skip
+            ax.set_title(t(panel_title))
             ax.set_ylim(-0.03, 1.03)
-            ax.set_ylabel("triggered images → target" if success else "clean test accuracy")
+            ax.set_ylabel(t("triggered images → target") if success else t("clean test accuracy"))
         for ax in axes[1]:
-            ax.set_xlabel("fraction of clients attacking")
+            ax.set_xlabel(t("fraction of clients attacking"))
         axes[0, 0].legend(loc="lower left")
         fig.suptitle(title)
         fig.tight_layout()
@@ -114,8 +124,8 @@ def plot_benign_cost(accuracy: Mapping[str, Mapping[str, float]], *, title: str)
             xs = np.arange(len(names)) + (j - (len(splits) - 1) / 2) * width
             bars = ax.bar(xs, [accuracy[split][n] for n in names], width, color=colour, label=split)
             ax.bar_label(bars, fmt="%.2f", fontsize=SIZES["note"])
-        ax.set_xticks(np.arange(len(names)), names, rotation=15)
-        ax.set_ylabel("test accuracy, no attack")
+        ax.set_xticks(np.arange(len(names)), [aggregator_name(n) for n in names], rotation=15)
+        ax.set_ylabel(t("test accuracy, no attack"))
         ax.set_ylim(0, 1.2)
         ax.set_title(title)
         ax.legend(loc="upper center", ncol=len(splits))
@@ -127,7 +137,7 @@ def plot_triggered(clean: np.ndarray, triggered: np.ndarray, *, title: str) -> F
     with style():
         n = len(clean)
         fig, axes = plt.subplots(2, n, figsize=(1.5 * n, 3.4))
-        for row, images, label in ((0, clean, "clean"), (1, triggered, "with trigger")):
+        for row, images, label in ((0, clean, t("clean")), (1, triggered, t("with trigger"))):
             for k in range(n):
                 ax = axes[row, k]
                 ax.imshow(np.asarray(images[k]).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)

@@ -13,6 +13,7 @@ from fedlearn_edu.checker import (
     ValueProblem,
     label_problems,
 )
+from fedlearn_edu.i18n import t
 
 NOTEBOOK = "02_averaging_formula"
 ARTICLE_NODES = [[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, 0.5]]
@@ -154,7 +155,11 @@ def _tensors_with_shapes(result):
     torch = __import__("torch")
     for key, value in result.items():
         if not isinstance(value, torch.Tensor):
-            return f"result[{key!r}] is a {type(value).__name__}; load_state_dict() needs torch tensors."
+            return t(
+                "result[{key!r}] is a {type}; load_state_dict() needs torch tensors.",
+                key=key,
+                type=type(value).__name__,
+            )
     return None
 
 

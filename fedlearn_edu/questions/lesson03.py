@@ -27,6 +27,7 @@ from fedlearn_edu.checker import (
     ValueProblem,
     label_problems,
 )
+from fedlearn_edu.i18n import t
 from fedlearn_edu.two_workers import article_data, article_model, train_two_workers
 from fedlearn_edu.workers import VirtualWorker
 
@@ -54,7 +55,11 @@ def _tensors(result) -> str | None:
         return None  # the comparison already said what is wrong
     for key, value in result.items():
         if not isinstance(value, torch.Tensor):
-            return f"result[{key!r}] is a {type(value).__name__}; load_state_dict() needs torch tensors."
+            return t(
+                "result[{key!r}] is a {type}; load_state_dict() needs torch tensors.",
+                key=key,
+                type=type(value).__name__,
+            )
     return None
 
 

@@ -31,6 +31,7 @@ from fedlearn_edu.checker import (
     call_student,
     label_problems,
 )
+from fedlearn_edu.i18n import N_, t
 
 NOTEBOOK = "04_fedavg_at_scale"
 LABELS = np.repeat(np.arange(10), 20)  # 200 examples, 10 labels, label-sorted
@@ -52,16 +53,20 @@ def _parts(result: Any, n_clients: int, n: int) -> list[np.ndarray]:
         parts = [np.asarray(p, dtype=np.int64) for p in result]
     except (TypeError, ValueError):
         raise Incorrect(
-            f"return a list with one array of example indices per client, not {brief(result)}"
+            t("return a list with one array of example indices per client, not {value}", value=brief(result))
         ) from None
     if len(parts) != n_clients:
         raise Incorrect(
-            f"with n_clients={n_clients} the result must hold {n_clients} index arrays, not {len(parts)}."
+            t(
+                "with n_clients={n_clients} the result must hold {n_clients} index arrays, not {n}.",
+                n_clients=n_clients,
+                n=len(parts),
+            )
         )
     try:
         check_partition(parts, n)
     except ValueError as err:
-        raise Incorrect(f"not a partition of the {n} examples: {err}.") from None
+        raise Incorrect(t("not a partition of the {n} examples: {error}.", n=n, error=err)) from None
     return parts
 
 
@@ -100,17 +105,19 @@ def _judge_dirichlet(func: Any) -> str:
         labels = LABELS.copy()
         parts = _parts(_call(func, "dirichlet_split", labels, 5, alpha, seed), 5, len(LABELS))
         if not np.array_equal(labels, LABELS):
-            raise Incorrect("your function changed the labels it was given; work on a copy.")
+            raise Incorrect(t("your function changed the labels it was given; work on a copy."))
         return parts
 
     first, again, other = split(1.0, 0), split(1.0, 0), split(1.0, 1)
     if any(not np.array_equal(np.sort(a), np.sort(b)) for a, b in zip(first, again, strict=True)):
         raise Incorrect(
-            "two calls with the same seed gave different partitions: draw everything from "
-            "`rng = np.random.default_rng(seed)`, not from np.random.* directly."
+            t(
+                "two calls with the same seed gave different partitions: draw everything from "
+                "`rng = np.random.default_rng(seed)`, not from np.random.* directly."
+            )
         )
     if all(np.array_equal(np.sort(a), np.sort(b)) for a, b in zip(first, other, strict=True)):
-        raise Incorrect("seed=0 and seed=1 gave the same partition: your function ignores its seed.")
+        raise Incorrect(t("seed=0 and seed=1 gave the same partition: your function ignores its seed."))
 
     # alpha = 0.01: each client's label mix is far from the global one. Per-label Dirichlet splits
     # give a mean total variation of about 0.7; an IID split about 0.17 (sampling noise); quantity
@@ -120,13 +127,17 @@ def _judge_dirichlet(func: Any) -> str:
     if distance < 0.4:
         sizes = ", ".join(str(int(n)) for n in skewed[0].sum(1))
         raise Incorrect(
-            f"with alpha=0.01 the clients' label mixes should differ strongly (each client holds mostly one "
-            f"or two labels), but they stay close to the overall mix (mean total-variation distance "
-            f"{distance:.2f} over seeds 0-4; a label-skew split gives about 0.7, IID about 0.2). "
-            f"Client sizes for seed 0: {sizes}. "
-            "Draw a separate share vector for each label (rng.dirichlet inside the loop over labels): "
-            "one vector for all labels only changes how *many* examples a client gets (quantity skew), "
-            "not *which* labels."
+            t(
+                "with alpha=0.01 the clients' label mixes should differ strongly (each client holds mostly one "
+                "or two labels), but they stay close to the overall mix (mean total-variation distance "
+                "{distance:.2f} over seeds 0-4; a label-skew split gives about 0.7, IID about 0.2). "
+                "Client sizes for seed 0: {sizes}. "
+                "Draw a separate share vector for each label (rng.dirichlet inside the loop over labels): "
+                "one vector for all labels only changes how *many* examples a client gets (quantity skew), "
+                "not *which* labels.",
+                distance=distance,
+                sizes=sizes,
+            )
         )
 
     # alpha = 1000: every client's mix is the global one up to sampling noise. Under multinomial
@@ -140,12 +151,18 @@ def _judge_dirichlet(func: Any) -> str:
         counts = mixed[seed][client]
         fair = counts.sum() / n_labels
         raise Incorrect(
-            f"with alpha=1000 every client should get about its fair share of every label, but with seed "
-            f"{seed} client {client} holds the label counts {counts.tolist()} (about {fair:.0f} each "
-            "expected). A large alpha makes the Dirichlet shares nearly equal: does alpha reach "
-            "`rng.dirichlet(alpha * np.ones(n_clients))`?"
+            t(
+                "with alpha=1000 every client should get about its fair share of every label, but with seed "
+                "{seed} client {client} holds the label counts {counts} (about {fair:.0f} each "
+                "expected). A large alpha makes the Dirichlet shares nearly equal: does alpha reach "
+                "`rng.dirichlet(alpha * np.ones(n_clients))`?",
+                seed=seed,
+                client=client,
+                counts=counts.tolist(),
+                fair=fair,
+            )
         )
-    return (
+    return t(
         "Your split covers every example once, is seeded, gives each client only a few labels at "
         "alpha=0.01 and every client the overall label mix at alpha=1000 (checked over 5 seeds)."
     )
@@ -174,29 +191,58 @@ def _judge_sampling(func: Any) -> str:
         result = _call(func, "sample_clients", n_clients, fraction, np.random.default_rng(seed))
         chosen = np.asarray(result)
         if chosen.ndim != 1 or (chosen.size and chosen.dtype.kind not in "iu"):
-            raise Incorrect(f"return an array (or list) of client ids, whole numbers; got {brief(result)}")
+            raise Incorrect(
+                t("return an array (or list) of client ids, whole numbers; got {value}", value=brief(result))
+            )
         return chosen
 
     def valid(chosen: np.ndarray, n_clients: int, fraction: float, m: int) -> None:
         call = f"sample_clients({n_clients}, {fraction}, rng)"
         if len(chosen) == 0:
-            raise Incorrect(f"{call} chose nobody: m = max(1, round(C * K)) is at least 1.")
+            raise Incorrect(t("{call} chose nobody: m = max(1, round(C * K)) is at least 1.", call=call))
         if len(np.unique(chosen)) != len(chosen):
-            raise Incorrect(f"{call} chose a client twice ({brief(chosen)}): sample without replacement.")
+            raise Incorrect(
+                t(
+                    "{call} chose a client twice ({chosen}): sample without replacement.",
+                    call=call,
+                    chosen=brief(chosen),
+                )
+            )
         if len(chosen) != m:
             exact = fraction * n_clients
-            why = ""
+            values = {"call": call, "m": m, "n": len(chosen), "exact": exact}
             if len(chosen) == int(np.ceil(exact)) and m == round(exact):
-                why = f" (round C·K = {exact:g} to the *nearest* whole number; np.ceil rounds {exact:g} up)"
+                text = t(
+                    "{call} should choose m = max(1, round(C·K)) = {m} clients, not {n} (round C·K = {exact:g} "
+                    "to the *nearest* whole number; np.ceil rounds {exact:g} up).",
+                    **values,
+                )
             elif len(chosen) == int(exact) and m == round(exact):
-                why = f" (round C·K = {exact:g} to the nearest whole number; int() truncates it)"
-            raise Incorrect(
-                f"{call} should choose m = max(1, round(C·K)) = {m} clients, not {len(chosen)}{why}."
-            )
+                text = t(
+                    "{call} should choose m = max(1, round(C·K)) = {m} clients, not {n} (round C·K = {exact:g} "
+                    "to the nearest whole number; int() truncates it).",
+                    **values,
+                )
+            else:
+                text = t("{call} should choose m = max(1, round(C·K)) = {m} clients, not {n}.", **values)
+            raise Incorrect(text)
         if chosen.min() < 0 or chosen.max() >= n_clients:
-            raise Incorrect(f"{call} chose {brief(chosen)}: client ids run from 0 to {n_clients - 1}.")
+            raise Incorrect(
+                t(
+                    "{call} chose {chosen}: client ids run from 0 to {last}.",
+                    call=call,
+                    chosen=brief(chosen),
+                    last=n_clients - 1,
+                )
+            )
         if not np.all(np.diff(chosen) > 0):
-            raise Incorrect(f"{call} returned {brief(chosen)}: return the ids sorted (np.sort).")
+            raise Incorrect(
+                t(
+                    "{call} returned {chosen}: return the ids sorted (np.sort).",
+                    call=call,
+                    chosen=brief(chosen),
+                )
+            )
 
     # round(2.7) = 3 but int() gives 2; round(2.1) = 2 and round(12.3) = 12 but ceil gives 3 and 13
     for n_clients, fraction, m in [
@@ -204,7 +250,7 @@ def _judge_sampling(func: Any) -> str:
     ]:  # fmt: skip
         valid(sample(n_clients, fraction, 0), n_clients, fraction, m)
     if not np.array_equal(sample(50, 0.2, 7), sample(50, 0.2, 7)):
-        raise Incorrect("the same rng seed gave different clients: draw from the `rng` you are given.")
+        raise Incorrect(t("the same rng seed gave different clients: draw from the `rng` you are given."))
     draws = [sample(50, 0.2, seed) for seed in range(300)]
     for chosen in draws:
         valid(chosen, 50, 0.2, 10)
@@ -212,9 +258,13 @@ def _judge_sampling(func: Any) -> str:
     # each client's count is Binomial(300, 0.2): standard deviation 2.3% of rounds; 0.12 is 5 of them
     if np.abs(frequency - 0.2).max() > 0.12:
         raise Incorrect(
-            "over 300 rounds with K=50, C=0.2 some clients were picked far more often than others "
-            f"(from {frequency.min():.0%} to {frequency.max():.0%} of rounds; each should be near 20%): "
-            "choose uniformly at random, e.g. rng.choice(n_clients, size=m, replace=False)."
+            t(
+                "over 300 rounds with K=50, C=0.2 some clients were picked far more often than others "
+                "(from {low:.0%} to {high:.0%} of rounds; each should be near 20%): "
+                "choose uniformly at random, e.g. rng.choice(n_clients, size=m, replace=False).",
+                low=frequency.min(),
+                high=frequency.max(),
+            )
         )
     # Every client having the same chance is not enough: every *pair* must have it too, or the
     # clients always train together in the same groups (a block of neighbours, every 3rd id...).
@@ -232,13 +282,24 @@ def _judge_sampling(func: Any) -> str:
     if np.abs(pairs - expected).max() > spread:
         i, j = np.unravel_index(np.argmax(np.abs(together - expected) * np.triu(np.ones((k, k)), 1)), (k, k))
         raise Incorrect(
-            f"over {rounds} rounds of sample_clients({k}, 0.3, rng), clients {i} and {j} were chosen together "
-            f"{together[i, j]} times, but with {m} of {k} clients picked uniformly at random every pair "
-            f"meets about {expected:.0f} times (pairs ranged from {pairs.min()} to {pairs.max()}). Each "
-            "client's own chance is right, but the clients come in fixed groups: a block of neighbours "
-            "or every k-th id is not a random sample. Use rng.choice(n_clients, size=m, replace=False)."
+            t(
+                "over {rounds} rounds of sample_clients({k}, 0.3, rng), clients {i} and {j} were chosen together "
+                "{together} times, but with {m} of {k} clients picked uniformly at random every pair "
+                "meets about {expected:.0f} times (pairs ranged from {low} to {high}). Each "
+                "client's own chance is right, but the clients come in fixed groups: a block of neighbours "
+                "or every k-th id is not a random sample. Use rng.choice(n_clients, size=m, replace=False).",
+                rounds=rounds,
+                k=k,
+                i=i,
+                j=j,
+                together=together[i, j],
+                m=m,
+                expected=expected,
+                low=pairs.min(),
+                high=pairs.max(),
+            )
         )
-    return (
+    return t(
         "Right count, no repeats, sorted, seeded through rng, every client has the same chance, and "
         "so does every pair of clients."
     )
@@ -277,7 +338,11 @@ def _tensors(result: Any) -> str | None:
     torch = __import__("torch")
     for key, value in result.items():
         if not isinstance(value, torch.Tensor):
-            return f"result[{key!r}] is a {type(value).__name__}; load_state_dict() needs torch tensors."
+            return t(
+                "result[{key!r}] is a {type}; load_state_dict() needs torch tensors.",
+                key=key,
+                type=type(value).__name__,
+            )
     return None
 
 
@@ -358,13 +423,19 @@ def _experiments() -> dict[str, Any]:
 
 TARGET = 0.93
 _SETTINGS = ("K", "C", "E", "B", "lr", "seed", "loss", "aggregate")
-_RUNS = {
-    "fedsgd": "FedSGD on the IID split: iid_partition(digits.y_train, 100, seed=0), E=1, B=None",
-    "fedavg_run": "FedAvg on the IID split: iid_partition(digits.y_train, 100, seed=0), E=5, B=10",
-    "iid_run": "the IID run: iid_partition(digits.y_train, 100, seed=0), 10 rounds",
-    "skewed_run": "the one-digit run: shard_partition(digits.y_train, 100, shards_per_client=1, seed=0), "
-    "10 rounds",
+_RUNS = {  # translated where they are shown
+    "fedsgd": N_("FedSGD on the IID split: iid_partition(digits.y_train, 100, seed=0), E=1, B=None"),
+    "fedavg_run": N_("FedAvg on the IID split: iid_partition(digits.y_train, 100, seed=0), E=5, B=10"),
+    "iid_run": N_("the IID run: iid_partition(digits.y_train, 100, seed=0), 10 rounds"),
+    "skewed_run": N_(
+        "the one-digit run: shard_partition(digits.y_train, 100, shards_per_client=1, seed=0), 10 rounds"
+    ),
 }
+
+
+def _both(runs: tuple[str, ...]) -> str:
+    first, second = runs
+    return t("`{first}` and `{second}`", first=first, second=second)
 
 
 def _given(value: Any) -> bool:
@@ -380,14 +451,19 @@ def _unpack(value: Any, target: str, runs: tuple[str, ...]) -> tuple[Any, dict[s
     if all(_given(run) for run in given.values()):
         return got, given
     if not _given(got):
-        raise NotAttempted(f"Set `{target}`, and keep your runs in {' and '.join(f'`{r}`' for r in runs)}.")
+        raise NotAttempted(
+            t("Set `{target}`, and keep your runs in {runs}.", target=target, runs=_both(runs))
+        )
     return got, None
 
 
 def _runs_missing(runs: tuple[str, ...]) -> NotAttempted:
     return NotAttempted(
-        "The check also looks at your runs: keep them in variables named "
-        f"{' and '.join(f'`{r}`' for r in runs)} (the History objects run_fedavg returns), then check again."
+        t(
+            "The check also looks at your runs: keep them in variables named {runs} (the History objects "
+            "run_fedavg returns), then check again.",
+            runs=_both(runs),
+        )
     )
 
 
@@ -395,40 +471,74 @@ def _judge_run(name: str, run: Any, reference: Any, *, reach: bool) -> None:
     """Is ``run`` the run the question describes? Its settings, then its accuracy curve."""
     from fedlearn_edu.simulation import History
 
-    what = _RUNS[name]
+    what = t(_RUNS[name])
     if not isinstance(run, History):
-        raise Incorrect(f"`{name}` should be what run_fedavg returns ({what}), not {brief(run)}.")
+        raise Incorrect(
+            t(
+                "`{name}` should be what run_fedavg returns ({what}), not {value}.",
+                name=name,
+                what=what,
+                value=brief(run),
+            )
+        )
     for key in _SETTINGS:
         mine, want = run.config.get(key), reference.config.get(key)
         if mine != want:
             raise Incorrect(
-                f"`{name}` ran with {key}={mine!r}, but the question asks for {key}={want!r} ({what}; "
-                "C=0.1, lr=0.1, seed=0)."
+                t(
+                    "`{name}` ran with {key}={mine!r}, but the question asks for {key}={want!r} ({what}; "
+                    "C=0.1, lr=0.1, seed=0).",
+                    name=name,
+                    key=key,
+                    mine=mine,
+                    want=want,
+                    what=what,
+                )
             )
     n = min(len(run.test_accuracy), len(reference.test_accuracy))
     mine, want = np.asarray(run.test_accuracy[:n]), np.asarray(reference.test_accuracy[:n])
     if not np.allclose(mine, want, **EXACT):
         r = int(np.flatnonzero(~np.isclose(mine, want, **EXACT))[0])
         raise Incorrect(
-            f"`{name}` has the right settings, but not the right data: after round {r} its test accuracy is "
-            f"{mine[r]:.4f}, the run the question describes has {want[r]:.4f}. Check the partition "
-            f"({what})."
+            t(
+                "`{name}` has the right settings, but not the right data: after round {r} its test accuracy is "
+                "{mine:.4f}, the run the question describes has {want:.4f}. Check the partition ({what}).",
+                name=name,
+                r=r,
+                mine=mine[r],
+                want=want[r],
+                what=what,
+            )
         )
     if reach and run.rounds_to(TARGET) is None:
         raise Incorrect(
-            f"`{name}` stopped after {run.rounds} rounds without reaching {TARGET:.0%}, so "
-            f"`{name}.rounds_to({TARGET})` is None. run_fedavg runs `rounds` rounds (10 unless you say "
-            f"otherwise): pass rounds=500 -- stop_at={TARGET} ends the run as soon as it gets there."
+            t(
+                "`{name}` stopped after {rounds} rounds without reaching {target:.0%}, so "
+                "`{name}.rounds_to({target})` is None. run_fedavg runs `rounds` rounds (10 unless you say "
+                "otherwise): pass rounds=500 -- stop_at={target} ends the run as soon as it gets there.",
+                name=name,
+                rounds=run.rounds,
+                target=TARGET,
+            )
         )
     if not reach and run.rounds != reference.rounds:
-        raise Incorrect(f"`{name}` ran {run.rounds} rounds; the question asks for {reference.rounds}.")
+        raise Incorrect(
+            t(
+                "`{name}` ran {rounds} rounds; the question asks for {wanted}.",
+                name=name,
+                rounds=run.rounds,
+                wanted=reference.rounds,
+            )
+        )
 
 
 def _number(value: Any, name: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise Incorrect(f"`{name}` should be a number, not {brief(value)}.") from None
+        raise Incorrect(
+            t("`{name}` should be a number, not {value}.", name=name, value=brief(value))
+        ) from None
 
 
 def _read_off(got: float, want: float) -> bool:
@@ -442,25 +552,38 @@ def _judge_speedup(value: Any) -> str:
     for name, run in (runs or {}).items():
         _judge_run(name, run, e[name], reach=True)
     if not _given(got):
-        raise NotAttempted("Your runs are right: now set `speedup`.")
+        raise NotAttempted(t("Your runs are right: now set `speedup`."))
     got = _number(got, "speedup")
     fedsgd, fedavg_rounds = e["fedsgd"].rounds_to(TARGET), e["fedavg_run"].rounds_to(TARGET)
     want = fedsgd / fedavg_rounds
     if _read_off(got, 1 / want):
-        raise Incorrect("you divided the other way round: speedup = FedSGD's rounds / FedAvg's rounds (> 1).")
+        raise Incorrect(
+            t("you divided the other way round: speedup = FedSGD's rounds / FedAvg's rounds (> 1).")
+        )
     if _read_off(got, fedsgd - fedavg_rounds):
-        raise Incorrect("you subtracted the rounds; speedup is a ratio: FedSGD's rounds / FedAvg's rounds.")
+        raise Incorrect(
+            t("you subtracted the rounds; speedup is a ratio: FedSGD's rounds / FedAvg's rounds.")
+        )
     if not _read_off(got, want):
         raise Incorrect(
-            f"speedup = {got:.4g}, but the runs described give {fedsgd} / {fedavg_rounds} = {want:.4g}: "
-            "speedup = fedsgd.rounds_to(0.93) / fedavg_run.rounds_to(0.93) (within 1 % is accepted: "
-            f"{want:.3g} would do)."
+            t(
+                "speedup = {got:.4g}, but the runs described give {fedsgd} / {fedavg} = {want:.4g}: "
+                "speedup = fedsgd.rounds_to(0.93) / fedavg_run.rounds_to(0.93) (within 1 % is accepted: "
+                "{want:.3g} would do).",
+                got=got,
+                fedsgd=fedsgd,
+                fedavg=fedavg_rounds,
+                want=want,
+            )
         )
     if runs is None:
         raise _runs_missing(names)
-    return (
-        f"FedSGD needs {fedsgd} rounds, FedAvg (E=5, B=10) {fedavg_rounds}: {want:.1f} times fewer "
-        "rounds for the same accuracy, because each round does ~10 local steps instead of 1."
+    return t(
+        "FedSGD needs {fedsgd} rounds, FedAvg (E=5, B=10) {fedavg}: {want:.1f} times fewer "
+        "rounds for the same accuracy, because each round does ~10 local steps instead of 1.",
+        fedsgd=fedsgd,
+        fedavg=fedavg_rounds,
+        want=want,
     )
 
 
@@ -471,26 +594,35 @@ def _judge_gap(value: Any) -> str:
     for name, run in (runs or {}).items():
         _judge_run(name, run, e[name], reach=False)
     if not _given(got):
-        raise NotAttempted("Your runs are right: now set `gap`.")
+        raise NotAttempted(t("Your runs are right: now set `gap`."))
     got = _number(got, "gap")
     iid, skew = e["iid_run"].final_accuracy, e["skewed_run"].final_accuracy
     want = iid - skew
     if _read_off(got, -want):
-        raise Incorrect("the sign is flipped: gap = IID accuracy − one-digit-per-client accuracy.")
+        raise Incorrect(t("the sign is flipped: gap = IID accuracy − one-digit-per-client accuracy."))
     if _read_off(got, 100 * want):
-        raise Incorrect("give the gap as a fraction (e.g. 0.05), not in percent.")
+        raise Incorrect(t("give the gap as a fraction (e.g. 0.05), not in percent."))
     if not _read_off(got, want):
         raise Incorrect(
-            f"gap = {got:.4g}, but the runs described give {iid:.4f} − {skew:.4f} = {want:.4f}: gap = "
-            "iid_run.final_accuracy − skewed_run.final_accuracy (to within 1%: round(gap, 4) is fine, "
-            "round(gap, 2) is not)."
+            t(
+                "gap = {got:.4g}, but the runs described give {iid:.4f} − {skew:.4f} = {want:.4f}: gap = "
+                "iid_run.final_accuracy − skewed_run.final_accuracy (to within 1%: round(gap, 4) is fine, "
+                "round(gap, 2) is not).",
+                got=got,
+                iid=iid,
+                skew=skew,
+                want=want,
+            )
         )
     if runs is None:
         raise _runs_missing(names)
-    return (
-        f"After 10 rounds: {iid:.1%} with IID clients, {skew:.1%} with one digit per client "
-        f"({100 * want:.1f} points lost to label skew). Each client drifts towards 'always my digit'; "
-        "the average repairs much of it, but not all."
+    return t(
+        "After 10 rounds: {iid:.1%} with IID clients, {skew:.1%} with one digit per client "
+        "({points:.1f} points lost to label skew). Each client drifts towards 'always my digit'; "
+        "the average repairs much of it, but not all.",
+        iid=iid,
+        skew=skew,
+        points=100 * want,
     )
 
 

@@ -22,6 +22,7 @@ from fedlearn_edu.checker import (
     Mistake,
     label_problems,
 )
+from fedlearn_edu.i18n import t
 
 NOTEBOOK = "05_when_clients_differ"
 
@@ -152,7 +153,7 @@ def server_momentum(w, v, average, momentum, server_lr):
 
 def _pair(result: Any) -> str | None:
     if not isinstance(result, tuple) or len(result) != 2:
-        return f"return a pair (new_w, new_v), not {brief(result)}."
+        return t("return a pair (new_w, new_v), not {value}.", value=brief(result))
     return None
 
 
@@ -218,12 +219,15 @@ def _judge_landing(value: Any) -> str:
         point = np.asarray(value, dtype=float).reshape(-1)
     except (TypeError, ValueError):
         raise Incorrect(
-            f"`landing` should be a point (w1, w2), e.g. a numpy array; got {brief(value)}."
+            t("`landing` should be a point (w1, w2), e.g. a numpy array; got {value}.", value=brief(value))
         ) from None
     if point.shape != (2,):
         raise Incorrect(
-            f"`landing` should be one point with two weights (w1, w2), not an array of shape "
-            f"{np.asarray(value).shape}. drift.run returns the whole path: take its last row, path[-1]."
+            t(
+                "`landing` should be one point with two weights (w1, w2), not an array of shape {shape}. "
+                "drift.run returns the whole path: take its last row, path[-1].",
+                shape=np.asarray(value).shape,
+            )
         )
     want = drift.fedavg_fixed_point(lab, 16, 0.1)
     known = {
@@ -233,21 +237,30 @@ def _judge_landing(value: Any) -> str:
     if np.linalg.norm(point - want) < 1e-4:
         gap8 = np.linalg.norm(known["E = 8"] - known["w*"])
         gap16 = np.linalg.norm(want - known["w*"])
-        return (
-            f"FedAvg with E = 16 settles at ({want[0]:.3f}, {want[1]:.3f}), {gap16:.3f} from w*; with E = 8 it "
-            f"was {gap8:.3f} away. Doubling the local work moved the destination further from the optimum."
+        return t(
+            "FedAvg with E = 16 settles at ({w1:.3f}, {w2:.3f}), {gap16:.3f} from w*; with E = 8 it "
+            "was {gap8:.3f} away. Doubling the local work moved the destination further from the optimum.",
+            w1=want[0],
+            w2=want[1],
+            gap16=gap16,
+            gap8=gap8,
         )
     if np.linalg.norm(point - known["w*"]) < 1e-3:
         raise Incorrect(
-            "that is the pooled optimum w*, where SCAFFOLD (or FedAvg with E = 1) ends. Run FedAvg itself: "
-            "drift.run(lab, 'fedavg', E=16, rounds=2000)[-1]."
+            t(
+                "that is the pooled optimum w*, where SCAFFOLD (or FedAvg with E = 1) ends. Run FedAvg itself: "
+                "drift.run(lab, 'fedavg', E=16, rounds=2000)[-1]."
+            )
         )
     if np.linalg.norm(point - known["E = 8"]) < 1e-3:
-        raise Incorrect("that is where FedAvg lands with E = 8; the question doubles E to 16.")
+        raise Incorrect(t("that is where FedAvg lands with E = 8; the question doubles E to 16."))
     raise Incorrect(
-        f"`landing` = {np.round(point, 4)} is not where FedAvg with E = 16 settles. Use drift.run(lab, 'fedavg', "
-        "E=16, rounds=2000) (learning rate 0.1, the default) and take the last point; after too few rounds it "
-        "has not settled yet."
+        t(
+            "`landing` = {point} is not where FedAvg with E = 16 settles. Use drift.run(lab, 'fedavg', "
+            "E=16, rounds=2000) (learning rate 0.1, the default) and take the last point; after too few "
+            "rounds it has not settled yet.",
+            point=np.round(point, 4),
+        )
     )
 
 

@@ -17,6 +17,7 @@ from fedlearn_edu.checker import (
     call_student,
     label_problems,
 )
+from fedlearn_edu.i18n import t
 
 NOTEBOOK = "06_privacy_is_not_automatic"
 
@@ -120,7 +121,7 @@ q3 = ValueProblem(
         Mistake(
             0.00015, "you divided by N = 2000; the server divides by the expected number of clients, q N."
         ),
-        Mistake(0.0003, "you divided sigma * C by N q twice, or by 1000: q N = 0.05 * 2000 = 100."),
+        Mistake(0.0003, "you divided sigma * C by 1000; the server divides by q N = 0.05 * 2000 = 100."),
     ],
     hints=[
         "The noise added to the sum of the clipped updates has standard deviation sigma * C.",
@@ -182,32 +183,53 @@ def _judge_masks(func) -> str:
             try:
                 got[i] = np.asarray(value, dtype=np.float64).reshape(-1)
             except (TypeError, ValueError):
-                raise Incorrect(f"{call} should return an array of numbers, not {brief(value)}.") from None
+                raise Incorrect(
+                    t("{call} should return an array of numbers, not {value}.", call=call, value=brief(value))
+                ) from None
             expected = _reference_mask(i, pair_masks)
             if not np.any(got[i]) and np.any(expected):
                 raise Incorrect(
-                    f"{call} returned {brief(value)}: client {i} would send its update unmasked. "
-                    f"Client {i} belongs to every pair that has {i} in it, first or second."
+                    t(
+                        "{call} returned {value}: client {i} would send its update unmasked. "
+                        "Client {i} belongs to every pair that has {i} in it, first or second.",
+                        call=call,
+                        value=brief(value),
+                        i=i,
+                    )
                 )
             if got[i].shape != expected.shape:
                 raise Incorrect(
-                    f"{call} should return {len(expected)} numbers (one per coordinate), not {brief(value)}."
+                    t(
+                        "{call} should return {n} numbers (one per coordinate), not {value}.",
+                        call=call,
+                        n=len(expected),
+                        value=brief(value),
+                    )
                 )
         total = sum(got.values())
         if np.any(total != 0):
             raise Incorrect(
-                f"With the pair masks {brief({str(k): v for k, v in pair_masks.items()})}, the clients' total masks add up "
-                f"to {brief(total)}, not zero, so they do not cancel in the server's sum. In each pair, one "
-                "client must add the mask and the other subtract it."
+                t(
+                    "With the pair masks {masks}, the clients' total masks add up to {total}, not zero, so they "
+                    "do not cancel in the server's sum. In each pair, one client must add the mask and the "
+                    "other subtract it.",
+                    masks=brief({str(k): v for k, v in pair_masks.items()}),
+                    total=brief(total),
+                )
             )
         sign = 1 if np.array_equal(got[clients[0]], _reference_mask(clients[0], pair_masks)) else -1
         for i in clients:
             if not np.array_equal(got[i], sign * _reference_mask(i, pair_masks)):
                 raise Incorrect(
-                    f"total_mask({i}, ...) returned {brief(got[i])}; it should combine exactly the masks of the pairs "
-                    f"client {i} belongs to: {brief(_reference_mask(i, pair_masks))}."
+                    t(
+                        "total_mask({i}, ...) returned {value}; it should combine exactly the masks of the pairs "
+                        "client {i} belongs to: {expected}.",
+                        i=i,
+                        value=brief(got[i]),
+                        expected=brief(_reference_mask(i, pair_masks)),
+                    )
                 )
-    return "Every client's masks cancel in the sum, and no client sends its update in the clear."
+    return t("Every client's masks cancel in the sum, and no client sends its update in the clear.")
 
 
 q5 = CustomProblem(

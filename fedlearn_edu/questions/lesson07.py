@@ -18,6 +18,7 @@ from fedlearn_edu.checker import (
     ValueProblem,
     label_problems,
 )
+from fedlearn_edu.i18n import N_, t
 
 NOTEBOOK = "07_attacks_on_the_model"
 
@@ -127,7 +128,7 @@ class WholeFunctionProblem(FunctionProblem):
                 mistake.matches(got, case, self.rtol, self.atol)
                 for got, case in zip(answers, self.cases, strict=True)
             ):
-                return "\nLikely cause: " + mistake.message
+                return "\n" + t("Likely cause: {message}", message=t(mistake.message))
         return ""
 
 
@@ -147,35 +148,43 @@ q2 = WholeFunctionProblem(
     mistakes=[
         Mistake(
             lambda m, f: _score_with(m, f, squared=False),
-            "Krum adds up squared distances; you added plain (Euclidean) distances.",
+            N_("Krum adds up squared distances; you added plain (Euclidean) distances."),
         ),
         Mistake(
             lambda m, f: _score_with(m, f, include_self=True),
-            "you added up one distance too few (n - f - 3 of the others). Usually that is the client counted "
-            "as its own nearest neighbour: its distance 0 takes one of the n - f - 2 places. Leave it out.",
+            N_(
+                "you added up one distance too few (n - f - 3 of the others). Usually that is the client counted "
+                "as its own nearest neighbour: its distance 0 takes one of the n - f - 2 places. Leave it out."
+            ),
         ),
         Mistake(
             lambda m, f: _score_with(m, f, count=lambda n, f: n - 2 * f - 2),
-            "you summed n - 2f - 2 neighbours (the number in Krum's condition n > 2f + 2); the score sums "
-            "the n - f - 2 nearest.",
+            N_(
+                "you summed n - 2f - 2 neighbours (the number in Krum's condition n > 2f + 2); the score sums "
+                "the n - f - 2 nearest."
+            ),
         ),
         Mistake(
             lambda m, f: _score_with(m, f, count=lambda n, f: n - f - 1),
-            "you summed n - f - 1 neighbours; Krum uses the n - f - 2 nearest.",
+            N_("you summed n - f - 1 neighbours; Krum uses the n - f - 2 nearest."),
         ),
         Mistake(
             lambda m, f: _score_with(m, f, count=lambda n, f: n - f),
-            "you summed n - f neighbours; Krum uses the n - f - 2 nearest.",
+            N_("you summed n - f neighbours; Krum uses the n - f - 2 nearest."),
         ),
         Mistake(
             lambda m, f: _score_with(m, f, count=lambda n, f: n - 2),
-            "your scores ignore n_byzantine (you summed n - 2 neighbours at every f): the score sums the "
-            "n - f - 2 nearest, so that the f attackers' far-away updates are left out.",
+            N_(
+                "your scores ignore n_byzantine (you summed n - 2 neighbours at every f): the score sums the "
+                "n - f - 2 nearest, so that the f attackers' far-away updates are left out."
+            ),
         ),
         Mistake(
             lambda m, f: [float(s) for s in _distances(m).sum(axis=1)],
-            "you summed the distances to all other clients; Krum keeps only the n - f - 2 nearest, so that the "
-            "far-away attackers do not count.",
+            N_(
+                "you summed the distances to all other clients; Krum keeps only the n - f - 2 nearest, so that the "
+                "far-away attackers do not count."
+            ),
         ),
     ],
     hints=[

@@ -13,6 +13,7 @@ import torch
 
 from fedlearn_edu._compare import brief
 from fedlearn_edu.checker import CustomProblem, Incorrect, Mistake, ValueProblem, call_student, label_problems
+from fedlearn_edu.i18n import t
 
 NOTEBOOK = "09_beyond_one_machine"
 
@@ -72,37 +73,56 @@ def _judge_train(func: Any) -> str:
                          call="train(msg, context)")  # fmt: skip
     if not isinstance(reply, Message):
         raise Incorrect(
-            f"train must return a flwr Message (Message(content=..., reply_to=msg)), not {brief(reply)}."
+            t(
+                "train must return a flwr Message (Message(content=..., reply_to=msg)), not {value}.",
+                value=brief(reply),
+            )
         )
     content = reply.content
     if "arrays" not in content.array_records:
-        raise Incorrect('the reply needs the new weights as an ArrayRecord under the key "arrays".')
+        raise Incorrect(t('the reply needs the new weights as an ArrayRecord under the key "arrays".'))
     if "metrics" not in content.metric_records or "num-examples" not in content["metrics"]:
         raise Incorrect(
-            'the reply needs a MetricRecord under "metrics" with "num-examples": FedAvg weights by it.'
+            t('the reply needs a MetricRecord under "metrics" with "num-examples": FedAvg weights by it.')
         )
     got = content["arrays"].to_torch_state_dict()
     if content["metrics"]["num-examples"] != len(X_LOCAL):
         raise Incorrect(
-            f'"num-examples" is {content["metrics"]["num-examples"]}, but this client holds '
-            f"{len(X_LOCAL)} examples (len(X_LOCAL))."
+            t(
+                '"num-examples" is {given}, but this client holds {n} examples (len(X_LOCAL)).',
+                given=content["metrics"]["num-examples"],
+                n=len(X_LOCAL),
+            )
         )
     if _close(got, start):
-        raise Incorrect("the weights you sent back are the ones you received: did you train the model?")
+        raise Incorrect(t("the weights you sent back are the ones you received: did you train the model?"))
     if _close(got, _trained(make_model().state_dict(), 0.5, 3)):
         raise Incorrect(
-            "you trained make_model()'s fresh weights: load the global weights first, "
-            'model.load_state_dict(msg.content["arrays"].to_torch_state_dict()).'
+            t(
+                "you trained make_model()'s fresh weights: load the global weights first, "
+                'model.load_state_dict(msg.content["arrays"].to_torch_state_dict()).'
+            )
         )
     if not _close(got, _trained(start, 0.5, 3)):
-        wrong = {f"lr={lr}, epochs={e}": _trained(start, lr, e) for lr in (0.5, 0.05, 0.1) for e in (1, 3)}
-        match = [name for name, w in wrong.items() if _close(got, w)]
-        detail = f" Your weights match training with {match[0]}." if match else ""
+        wrong = {(lr, e): _trained(start, lr, e) for lr in (0.5, 0.05, 0.1) for e in (1, 3)}
+        match = [key for key, w in wrong.items() if _close(got, w)]
+        if match:
+            raise Incorrect(
+                t(
+                    'train with the server\'s settings: lr=msg.content["config"]["lr"] and '
+                    'epochs=msg.content["config"]["local-epochs"] (full batch, cross-entropy). Your weights '
+                    "match training with lr={lr}, epochs={epochs}.",
+                    lr=match[0][0],
+                    epochs=match[0][1],
+                )
+            )
         raise Incorrect(
-            'train with the server\'s settings: lr=msg.content["config"]["lr"] and '
-            'epochs=msg.content["config"]["local-epochs"] (full batch, cross-entropy).' + detail
+            t(
+                'train with the server\'s settings: lr=msg.content["config"]["lr"] and '
+                'epochs=msg.content["config"]["local-epochs"] (full batch, cross-entropy).'
+            )
         )
-    return (
+    return t(
         "Your ClientApp trains the global weights with the server's settings and replies as Flower expects."
     )
 

@@ -37,6 +37,7 @@ from fedlearn_edu.checker import (
     ValueProblem,
     label_problems,
 )
+from fedlearn_edu.i18n import N_, t
 
 VERSION = "v1"  # change it whenever a question or its answer changes: lines of different versions never mix
 STAGES = ("pre", "post")
@@ -297,37 +298,49 @@ del _number, _problem
 
 # The text each question is asked with; options come from the problem itself.
 TEXT = {
-    1: "In federated learning, what travels from a client to the server?",
-    2: "Which of these is a cross-silo federation?",
-    3: "Client A holds 100 examples and its model's weight is 1.0; client B holds 300 examples and its "
-    "weight is 3.0. What is FedAvg's weighted average of the weight (McMahan et al.)? A number.",
-    4: "When do the article's plain mean (1/N) Σ w_k and McMahan's weighted mean Σ (n_k/n) w_k agree?",
-    5: "K = 100 clients and C = 0.1. How many clients train in one FedAvg round? A number.",
-    6: "A client holds 600 examples and trains E = 2 local epochs with batch size B = 10. How many "
-    "local SGD steps does it take in one round? A number.",
-    7: "Each client holds only one or two of the ten digit classes (strong label skew). Compared with an "
-    "IID split...",
-    8: "FedSGD is the special case of FedAvg with...",
-    9: "How does FedProx change FedAvg?",
-    10: "A client shares the gradient of its loss on a single image. What can the server do with it?",
-    11: "In DP-FedAvg, what gives the (ε, δ) guarantee?",
-    12: "With secure aggregation (pairwise masks), what does the server learn?",
-    13: "Three clients send 1.0, 2.0 and 100.0 for one coordinate. What is the coordinate-wise median? "
-    "A number.",
-    14: "Krum needs n > 2f + 2. With n = 10 clients, what is the largest number of attackers f it can be "
-    "told to expect? A number.",
-    15: "A bank and an online shop hold different information about the same customers and want to train "
-    "one credit model together. Which kind of FL is this?",
+    1: N_("In federated learning, what travels from a client to the server?"),
+    2: N_("Which of these is a cross-silo federation?"),
+    3: N_(
+        "Client A holds 100 examples and its model's weight is 1.0; client B holds 300 examples and its "
+        "weight is 3.0. What is FedAvg's weighted average of the weight (McMahan et al.)? A number."
+    ),
+    4: N_("When do the article's plain mean (1/N) Σ w_k and McMahan's weighted mean Σ (n_k/n) w_k agree?"),
+    5: N_("K = 100 clients and C = 0.1. How many clients train in one FedAvg round? A number."),
+    6: N_(
+        "A client holds 600 examples and trains E = 2 local epochs with batch size B = 10. How many "
+        "local SGD steps does it take in one round? A number."
+    ),
+    7: N_(
+        "Each client holds only one or two of the ten digit classes (strong label skew). Compared with an "
+        "IID split..."
+    ),
+    8: N_("FedSGD is the special case of FedAvg with..."),
+    9: N_("How does FedProx change FedAvg?"),
+    10: N_("A client shares the gradient of its loss on a single image. What can the server do with it?"),
+    11: N_("In DP-FedAvg, what gives the (ε, δ) guarantee?"),
+    12: N_("With secure aggregation (pairwise masks), what does the server learn?"),
+    13: N_(
+        "Three clients send 1.0, 2.0 and 100.0 for one coordinate. What is the coordinate-wise median? "
+        "A number."
+    ),
+    14: N_(
+        "Krum needs n > 2f + 2. With n = 10 clients, what is the largest number of attackers f it can be "
+        "told to expect? A number."
+    ),
+    15: N_(
+        "A bank and an online shop hold different information about the same customers and want to train "
+        "one credit model together. Which kind of FL is this?"
+    ),
 }
 
 
 # What a number's right answer comes from: shown with every numeric question in the post-test.
 WORKED = {
-    3: "(100 * 1.0 + 300 * 3.0) / 400 = 2.5 (lesson 02).",
-    5: "m = max(1, round(C * K)) = round(0.1 * 100) = 10 (lesson 04).",
-    6: "u = E * ceil(n_k / B) = 2 * ceil(600 / 10) = 120 (lesson 04).",
-    13: "sorted 1.0, 2.0, 100.0: the middle value is 2.0, whatever the liar sends (lesson 07).",
-    14: "10 > 2f + 2 holds for f = 3 (10 > 8) but not for f = 4 (10 > 10 is false) (lesson 07).",
+    3: N_("(100 * 1.0 + 300 * 3.0) / 400 = 2.5 (lesson 02)."),
+    5: N_("m = max(1, round(C * K)) = round(0.1 * 100) = 10 (lesson 04)."),
+    6: N_("u = E * ceil(n_k / B) = 2 * ceil(600 / 10) = 120 (lesson 04)."),
+    13: N_("sorted 1.0, 2.0, 100.0: the middle value is 2.0, whatever the liar sends (lesson 07)."),
+    14: N_("10 > 2f + 2 holds for f = 3 (10 > 8) but not for f = 4 (10 > 10 is false) (lesson 07)."),
 }
 
 
@@ -368,13 +381,19 @@ class Report:
         return f"fedlearn-edu quiz {VERSION} {self.stage} {self.score}/{len(self.marks)} {items}"
 
     def __str__(self) -> str:
-        test = "pre-test" if self.stage == "pre" else "post-test"
-        lines = [f"Your {test} score: {self.score} of {len(self.marks)} ({self.answered} answered)."]
+        counts = {"score": self.score, "total": len(self.marks), "answered": self.answered}
         if self.stage == "pre":
-            lines.append("The answers are explained in lesson 10, where you take the same quiz again.")
+            lines = [
+                t("Your pre-test score: {score} of {total} ({answered} answered).", **counts),
+                t("The answers are explained in lesson 10, where you take the same quiz again."),
+            ]
         else:
+            lines = [t("Your post-test score: {score} of {total} ({answered} answered).", **counts)]
             lines += [f"q{i}: {text}" for i, text in enumerate(self.feedback, start=1)]
-        lines += ["Paste this line where your instructor collects them:", self.line]
+        lines += [
+            t("Paste this line where your instructor collects them:"),
+            self.line,
+        ]  # the line stays as it is
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -397,22 +416,31 @@ def report(answers: Mapping[Any, Any], stage: str) -> Report:
         mark = _mark(problem, value)
         marks.append(mark)
         if mark == "not attempted":
-            feedback.append("not answered.")
+            feedback.append(t("not answered."))
         else:
             verdict = problem.evaluate(value)
-            word = "right" if mark == "correct" else "wrong"
-            feedback.append(f"{word}. {verdict.message} {WORKED.get(number, '')}".strip())
+            worked = t(WORKED[number]) if number in WORKED else ""
+            if mark == "correct":
+                feedback.append(
+                    t("right. {message} {worked}", message=verdict.message, worked=worked).strip()
+                )
+            else:
+                feedback.append(
+                    t("wrong. {message} {worked}", message=verdict.message, worked=worked).strip()
+                )
     return Report(stage, marks, feedback)
 
 
 def sheet() -> str:
     """The questions as text: what a student reads before answering."""
-    lines = [f"The fedlearn-edu knowledge check ({len(QUESTIONS)} questions). Answer each in a1 ... a15:"]
-    lines.append('a letter such as "b" for a choice, a number for a number.')
+    lines = [
+        t("The fedlearn-edu knowledge check ({n} questions). Answer each in a1 ... a15:", n=len(QUESTIONS))
+    ]
+    lines.append(t('a letter such as "b" for a choice, a number for a number.'))
     for number, problem in enumerate(QUESTIONS, start=1):
-        lines += ["", f"{number}. {TEXT[number]}"]
+        lines += ["", f"{number}. {t(TEXT[number])}"]
         for letter, option in getattr(problem, "options", {}).items():
-            lines.append(f"   ({letter}) {option}")
+            lines.append(f"   ({letter}) {t(option)}")
     return "\n".join(lines)
 
 
@@ -429,7 +457,9 @@ class Quiz:
         self.stage = stage
 
     def __repr__(self) -> str:
-        return f"<the fedlearn-edu {self.stage}-test: show() the questions, then check() your answers>"
+        if self.stage == "pre":
+            return t("<the fedlearn-edu pre-test: show() the questions, then check() your answers>")
+        return t("<the fedlearn-edu post-test: show() the questions, then check() your answers>")
 
     def show(self) -> None:
         print(sheet())
@@ -474,13 +504,18 @@ class PostTest(Problem):
 
     def judge(self, value: Any) -> str:
         if not isinstance(value, Mapping):
-            raise Incorrect(f"give your answers as a1 ... a15 (or a dict such as {{1: 'b'}}), not {value!r}.")
+            raise Incorrect(
+                t(
+                    "give your answers as a1 ... a15 (or a dict such as {{1: 'b'}}), not {value!r}.",
+                    value=value,
+                )
+            )
         try:
             result = report(value, "post")
         except ValueError as exc:
             raise Incorrect(str(exc)) from None
         if result.answered == 0:
-            raise NotAttempted("Answer a1 ... a15 above (replace each `...`), then check again.")
+            raise NotAttempted(t("Answer a1 ... a15 above (replace each `...`), then check again."))
         if result.score < len(QUESTIONS):
             raise Incorrect(str(result))
         return str(result)

@@ -36,6 +36,7 @@ from fedlearn_edu._validation import check_count, check_fraction, check_partitio
 from fedlearn_edu.aggregate import fedavg, federated_mean
 from fedlearn_edu.algorithms import Algorithm, FedAvg, RuleAlgorithm, TrainPlan
 from fedlearn_edu.data import Dataset
+from fedlearn_edu.i18n import t
 from fedlearn_edu.simulation.driver import drive
 from fedlearn_edu.simulation.history import History
 from fedlearn_edu.simulation.models import mlp
@@ -350,6 +351,6 @@ def run_dp_fedavg(
     eps = epsilon(noise_multiplier, sample_rate, rounds, delta)
     history.config.update(
         epsilon=eps, delta=delta, clip_norm=clip_norm, noise_multiplier=noise_multiplier, sample_rate=sample_rate,
-        label=f"σ = {noise_multiplier:g}, ε = {eps:.2f}" if np.isfinite(eps) else "σ = 0: no privacy",
+        label=f"σ = {noise_multiplier:g}, ε = {eps:.2f}" if np.isfinite(eps) else t("σ = 0: no privacy"),
     )  # fmt: skip
     return history

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from fedlearn_edu.i18n import t
+
 __all__ = ["History", "client_stats"]
 
 
@@ -107,12 +109,18 @@ class History:
 
     def __repr__(self) -> str:
         accuracy = self.final_accuracy if self.test_accuracy else math.nan
-        what = (
-            f"final test loss {self.test_loss[-1]:.4g}"
-            if math.isnan(accuracy) and self.test_loss
-            else f"final test accuracy {accuracy:.3f}"
+        run = {"engine": self.config.get("engine", "?"), "rounds": self.rounds}
+        if math.isnan(accuracy) and self.test_loss:
+            return t(
+                "<History: {engine} engine, {rounds} rounds, final test loss {loss:.4g}>",
+                loss=self.test_loss[-1],
+                **run,
+            )
+        return t(
+            "<History: {engine} engine, {rounds} rounds, final test accuracy {accuracy:.3f}>",
+            accuracy=accuracy,
+            **run,
         )
-        return f"<History: {self.config.get('engine', '?')} engine, {self.rounds} rounds, {what}>"
 
 
 def client_stats(values: Any, *, higher_is_better: bool = True) -> dict[str, float]:

@@ -6,6 +6,8 @@ import sys
 import time
 from typing import TextIO
 
+from fedlearn_edu.i18n import t
+
 __all__ = ["Progress"]
 
 
@@ -33,7 +35,13 @@ class Progress:
         filled = int(width * done / self.total)
         left = elapsed / max(done, 1) * (self.total - done)
         bar = "#" * filled + "-" * (width - filled)
-        text = f"\r[{bar}] {100 * done // self.total:3d}% of {self.total} rounds, {left:4.0f} s left "
+        text = "\r" + t(
+            "[{bar}] {percent:3d}% of {total} rounds, {left:4.0f} s left ",
+            bar=bar,
+            percent=100 * done // self.total,
+            total=self.total,
+            left=left,
+        )
         if text != self.last_text:  # at most ~100 updates: logs stay short where \r cannot rewind
             self.stream.write(text)
             self.stream.flush()

@@ -21,6 +21,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import figure_png
 from fedlearn_edu.plots.convergence import convergence_figure, plot_convergence
 from fedlearn_edu.two_workers import TwoWorkerHistory, article_model, train_two_workers
@@ -48,21 +49,21 @@ class ConvergenceWidget:
         seed: int = LESSON_SEED,
     ):
         slider = {"continuous_update": False, "style": {"description_width": "90px"}}
-        self.rounds = widgets.IntSlider(value=rounds, min=1, max=30, description="rounds", **slider)
+        self.rounds = widgets.IntSlider(value=rounds, min=1, max=30, description=t("rounds"), **slider)
         self.local_steps = widgets.IntSlider(
-            value=local_steps, min=1, max=100, description="local steps", **slider
+            value=local_steps, min=1, max=100, description=t("local steps"), **slider
         )
         self.lr = widgets.FloatSlider(
             value=lr, min=0.01, max=0.5, step=0.01, description="lr", readout_format=".2f", **slider
         )
         self.weighting = widgets.ToggleButtons(
-            options=[("equal (the article)", "equal"), ("by sample size", "samples")],
+            options=[(t("equal (the article)"), "equal"), (t("by sample size"), "samples")],
             value=weighting,
-            description="weighting",
+            description=t("weighting"),
             style={"description_width": "90px"},
         )
         self.bob_copies = widgets.IntSlider(
-            value=bob_copies, min=1, max=3, description="bob's data ×", **slider
+            value=bob_copies, min=1, max=3, description=t("bob's data ×"), **slider
         )
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png")
@@ -114,9 +115,9 @@ class ConvergenceWidget:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         # Jupyter draws the widget view; anywhere else (nbconvert HTML, GitHub) shows the text.
         bundle = self.box._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = (
-            "Convergence widget: its sliders appear in a running Jupyter notebook. "
-            f"Its current run: {self.history}"
+        bundle["text/plain"] = t(
+            "Convergence widget: its sliders appear in a running Jupyter notebook. Its current run: {run}",
+            run=self.history,
         )
         return bundle
 

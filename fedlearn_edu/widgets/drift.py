@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 
 from fedlearn_edu.algorithms import Algorithm, FedAvg, FedAvgM, FedProx, Scaffold
 from fedlearn_edu.data import Dataset, dirichlet_partition, load_digits, split_clients
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import SIZES, figure_png, style
 from fedlearn_edu.plots.curves import plot_curves
 from fedlearn_edu.plots.drift import plot_client_accuracy
@@ -74,17 +75,17 @@ class DriftExplorer:
         self.keep, self.rounds = keep, rounds
         s = {"continuous_update": False, "style": {"description_width": "95px"}}
         self.algorithms = widgets.SelectMultiple(
-            options=ALGORITHMS, value=("FedAvg",), rows=4, description="algorithms", style=s["style"]
+            options=ALGORITHMS, value=("FedAvg",), rows=4, description=t("algorithms"), style=s["style"]
         )
         self.alpha = widgets.FloatLogSlider(
-            value=0.1, base=10, min=-1.5, max=2, step=0.25, description="α (Dirichlet)", **s
+            value=0.1, base=10, min=-1.5, max=2, step=0.25, description=t("α (Dirichlet)"), **s
         )
-        self.E = widgets.IntSlider(value=2, min=1, max=10, description="local epochs E", **s)
-        self.mu = widgets.FloatSlider(value=0.1, min=0.0, max=1.0, step=0.05, description="FedProx μ", **s)
+        self.E = widgets.IntSlider(value=2, min=1, max=10, description=t("local epochs E"), **s)
+        self.mu = widgets.FloatSlider(value=0.1, min=0.0, max=1.0, step=0.05, description=t("FedProx μ"), **s)
         self.momentum = widgets.FloatSlider(
-            value=0.9, min=0.0, max=0.99, step=0.01, description="FedAvgM β", **s
+            value=0.9, min=0.0, max=0.99, step=0.01, description=t("FedAvgM β"), **s
         )
-        self.clear_button = widgets.Button(description="Clear earlier runs", icon="eraser")
+        self.clear_button = widgets.Button(description=t("Clear earlier runs"), icon="eraser")
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png")
         for name, value in start.items():
@@ -126,7 +127,7 @@ class DriftExplorer:
         """Run each ticked algorithm with the controls' values, keep the runs, redraw."""
         start = time.perf_counter()
         if not self.algorithms.value:
-            self.status.value = "<b>Tick at least one algorithm.</b>"
+            self.status.value = f"<b>{t('Tick at least one algorithm.')}</b>"
             return []
         alpha = round(self.alpha.value, 4)
         train_parts, held_out = self._split(alpha)
@@ -144,10 +145,14 @@ class DriftExplorer:
         self.redraw_seconds = time.perf_counter() - start
         latest = self.runs[-1]
         summary = latest.history.client_stats()
-        self.status.value = (
-            f"<code>{latest.label()} → global test accuracy {latest.history.final_accuracy:.1%}; per client: "
-            f"mean {summary['mean']:.1%}, worst 10% {summary['worst10']:.1%}</code>"
+        text = t(
+            "{run} → global test accuracy {accuracy:.1%}; per client: mean {mean:.1%}, worst 10% {worst:.1%}",
+            run=latest.label(),
+            accuracy=latest.history.final_accuracy,
+            mean=summary["mean"],
+            worst=summary["worst10"],
         )
+        self.status.value = f"<code>{text}</code>"
         return new
 
     def draw(self) -> None:
@@ -158,11 +163,11 @@ class DriftExplorer:
         with style():
             runs = self.runs[::-1]
             plot_curves([r.history for r in runs], [r.label() for r in runs], curves,
-                        title=f"Test accuracy of the last {len(runs)} run(s)")  # fmt: skip
+                        title=t("Test accuracy of the last {n} run(s)", n=len(runs)))  # fmt: skip
             curves.set_ylim(0, 100)
             latest = self.runs[-1]
             plot_client_accuracy(latest.client_accuracy, latest.history.final_accuracy, ax=hist,
-                                 title=f"Per client: {latest.label()}")  # fmt: skip
+                                 title=t("Per client: {run}", run=latest.label()))  # fmt: skip
             hist.legend(loc="upper left", fontsize=SIZES["note"])
         self.png = figure_png(self.figure)
         self.image.value = self.png
@@ -175,8 +180,8 @@ class DriftExplorer:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.box._repr_mimebundle_(**kwargs)
         last = self.runs[-1].history if self.runs else None
-        bundle["text/plain"] = (
-            f"Drift explorer: its controls appear in a running Jupyter notebook. Latest run: {last}"
+        bundle["text/plain"] = t(
+            "Drift explorer: its controls appear in a running Jupyter notebook. Latest run: {run}", run=last
         )
         return bundle
 

@@ -28,6 +28,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from fedlearn_edu.data import Dataset, load_digits, partition
+from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.plots import figure_png, style
 from fedlearn_edu.plots.curves import plot_curves
 from fedlearn_edu.plots.partitions import plot_label_heatmap, sorted_by_main_label
@@ -35,8 +36,13 @@ from fedlearn_edu.simulation import History, run_fedavg
 
 __all__ = ["ExplorerWidget", "Run", "explorer"]
 
-PARTITIONS = [("IID", "iid"), ("Dirichlet α (label skew)", "dirichlet"), ("shards (McMahan)", "shards")]
-BATCHES = [("1", 1), ("5", 5), ("10", 10), ("20", 20), ("50", 50), ("∞ (full batch)", None)]
+# Option labels are translated where the widget is made; the values stay the code's names.
+PARTITIONS = [
+    ("IID", "iid"),
+    (N_("Dirichlet α (label skew)"), "dirichlet"),
+    (N_("shards (McMahan)"), "shards"),
+]
+BATCHES = [("1", 1), ("5", 5), ("10", 10), ("20", 20), ("50", 50), (N_("∞ (full batch)"), None)]
 NAMES = {"partition": "", "alpha": "α=", "shards": "shards/client=", "K": "K=", "C": "C=", "E": "E=", "B": "B=",
          "lr": "lr=", "rounds": "R=", "seed": "seed="}  # fmt: skip
 
@@ -57,7 +63,7 @@ def describe(settings: dict[str, Any], keys: list[str]) -> str:
         if key == "B" and value is None:
             value = "∞"
         parts.append(f"{NAMES[key]}{value}")
-    return ", ".join(parts) or "run"
+    return ", ".join(parts) or t("run")
 
 
 def _relevant(settings: dict[str, Any]) -> dict[str, Any]:
@@ -79,22 +85,34 @@ class ExplorerWidget:
         self.keep = keep
         s = {"continuous_update": False, "style": {"description_width": "95px"}}
         self.partition = widgets.Dropdown(
-            options=PARTITIONS, value="iid", description="partition", style=s["style"]
+            options=[(t(label), value) for label, value in PARTITIONS],
+            value="iid",
+            description=t("partition"),
+            style=s["style"],
         )
         self.alpha = widgets.FloatLogSlider(
-            value=0.5, base=10, min=-2, max=2, step=0.25, description="α (Dirichlet)", **s
+            value=0.5, base=10, min=-2, max=2, step=0.25, description=t("α (Dirichlet)"), **s
         )
-        self.shards = widgets.IntSlider(value=2, min=1, max=5, description="shards/client", **s)
-        self.K = widgets.IntSlider(value=100, min=2, max=500, description="clients K", **s)
-        self.C = widgets.FloatSlider(value=0.1, min=0.01, max=1.0, step=0.01, description="fraction C", **s)
-        self.E = widgets.IntSlider(value=5, min=1, max=20, description="local epochs E", **s)
-        self.B = widgets.Dropdown(options=BATCHES, value=10, description="batch size B", style=s["style"])
+        self.shards = widgets.IntSlider(value=2, min=1, max=5, description=t("shards/client"), **s)
+        self.K = widgets.IntSlider(value=100, min=2, max=500, description=t("clients K"), **s)
+        self.C = widgets.FloatSlider(
+            value=0.1, min=0.01, max=1.0, step=0.01, description=t("fraction C"), **s
+        )
+        self.E = widgets.IntSlider(value=5, min=1, max=20, description=t("local epochs E"), **s)
+        self.B = widgets.Dropdown(
+            options=[(t(label), value) for label, value in BATCHES],
+            value=10,
+            description=t("batch size B"),
+            style=s["style"],
+        )
         self.lr = widgets.FloatLogSlider(
-            value=0.1, base=10, min=-2, max=0, step=0.1, description="learning rate", **s
+            value=0.1, base=10, min=-2, max=0, step=0.1, description=t("learning rate"), **s
         )
-        self.rounds = widgets.IntSlider(value=30, min=1, max=200, description="rounds", **s)
-        self.seed = widgets.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=s["style"])
-        self.clear_button = widgets.Button(description="Clear earlier runs", icon="eraser")
+        self.rounds = widgets.IntSlider(value=30, min=1, max=200, description=t("rounds"), **s)
+        self.seed = widgets.BoundedIntText(
+            value=0, min=0, max=10_000, description=t("seed"), style=s["style"]
+        )
+        self.clear_button = widgets.Button(description=t("Clear earlier runs"), icon="eraser")
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png")
         for name, value in start.items():
@@ -168,18 +186,32 @@ class ExplorerWidget:
                 progress=False,
             )  # fmt: skip
         except ValueError as err:  # e.g. more shards than examples: say so where the student looks
-            self.status.value = f"<b>Cannot run:</b> {err}"
+            self.status.value = f"<b>{t('Cannot run:')}</b> {err}"
             return None
         run = Run(_relevant(s), history)
         self.runs = [*self.runs[-(self.keep - 1) :], run] if self.keep > 1 else [run]
         self.draw()
         self.redraw_seconds = time.perf_counter() - start
         final = history.final_accuracy
-        note = " (diverged: lower the learning rate)" if math.isnan(final) else ""
-        self.status.value = (
-            f"<code>run {len(self.runs)}: {describe(run.settings, list(run.settings))} → final test accuracy "
-            f"{final:.1%}{note}; {history.values_up[-1]:,} values sent up per round</code>"
+        values = {
+            "n": len(self.runs),
+            "settings": describe(run.settings, list(run.settings)),
+            "accuracy": final,
+            "sent": history.values_up[-1],
+        }
+        text = (
+            t(
+                "run {n}: {settings} → final test accuracy {accuracy:.1%} (diverged: lower the learning rate); "
+                "{sent:,} values sent up per round",
+                **values,
+            )
+            if math.isnan(final)
+            else t(
+                "run {n}: {settings} → final test accuracy {accuracy:.1%}; {sent:,} values sent up per round",
+                **values,
+            )
         )
+        self.status.value = f"<code>{text}</code>"
         return run
 
     def labels(self) -> list[str]:
@@ -197,11 +229,13 @@ class ExplorerWidget:
         with style():
             labels = self.labels()
             runs = [r.history for r in self.runs][::-1]  # current first: black, on top of the legend
-            plot_curves(runs, labels[::-1], curves, title=f"Test accuracy of the last {len(runs)} run(s)")
+            plot_curves(
+                runs, labels[::-1], curves, title=t("Test accuracy of the last {n} run(s)", n=len(runs))
+            )
             curves.set_ylim(0, 100)
             ordered = sorted_by_main_label(self.parts, self.data.y_train)
             plot_label_heatmap(ordered, self.data.y_train, heat, colorbar=False)
-            heat.set_ylabel("client (sorted by main label)")
+            heat.set_ylabel(t("client (sorted by main label)"))
         self.png = figure_png(self.figure)
         self.image.value = self.png
 
@@ -216,8 +250,9 @@ class ExplorerWidget:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.box._repr_mimebundle_(**kwargs)
         last = self.runs[-1].history if self.runs else None
-        bundle["text/plain"] = (
-            f"Convergence explorer: its controls appear in a running Jupyter notebook. Current run: {last}"
+        bundle["text/plain"] = t(
+            "Convergence explorer: its controls appear in a running Jupyter notebook. Current run: {run}",
+            run=last,
         )
         return bundle
 

@@ -21,6 +21,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from fedlearn_edu.data import iid_partition, load_digits
+from fedlearn_edu.i18n import t
 from fedlearn_edu.plots import figure_png, style
 from fedlearn_edu.plots.privacy import plot_dp_runs
 from fedlearn_edu.simulation import mlp, run_dp_fedavg
@@ -41,7 +42,7 @@ class PrivacyWidget:
             min=0.0,
             max=4.0,
             step=0.25,
-            description="noise σ",
+            description=t("noise σ"),
             readout_format=".2f",
             **slider,
         )
@@ -50,7 +51,7 @@ class PrivacyWidget:
             min=0.05,
             max=1.0,
             step=0.05,
-            description="clipping norm C",
+            description=t("clipping norm C"),
             readout_format=".2f",
             **slider,
         )
@@ -68,7 +69,7 @@ class PrivacyWidget:
                 )
             self._cache[self._key(history.config["noise_multiplier"], history.config["clip_norm"])] = history
         self.reference = self.run(0.0, 1e6)  # no noise, no clipping: plain FedAvg with Poisson sampling
-        self.reference.config["label"] = "no clipping, no noise"
+        self.reference.config["label"] = t("no clipping, no noise")
         self.history, self.png, self.redraw_seconds = None, b"", 0.0
         for control in (self.noise, self.clip):
             control.observe(lambda change: self.redraw(), names="value")
@@ -98,7 +99,7 @@ class PrivacyWidget:
         start = time.perf_counter()
         self.history = self.run(self.noise.value, self.clip.value)
         eps = self.history.config["epsilon"]
-        privacy = "no privacy (ε = ∞)" if eps == float("inf") else f"ε = {eps:.2f} (δ = 10⁻³)"
+        privacy = t("no privacy (ε = ∞)") if eps == float("inf") else f"ε = {eps:.2f} (δ = 10⁻³)"
         with style():
             figure = Figure(figsize=(7.0, 4.2), dpi=80)
             plot_dp_runs(
@@ -107,19 +108,26 @@ class PrivacyWidget:
             figure.tight_layout()
         self.png = figure_png(figure)
         self.image.value = self.png
-        self.status.value = (
-            f"σ = {self.noise.value:.2f}, C = {self.clip.value:.2f}: final accuracy "
-            f"<b>{self.history.final_accuracy:.3f}</b> (without noise or clipping "
-            f"{self.reference.final_accuracy:.3f}); {privacy}"
+        self.status.value = t(
+            "σ = {noise:.2f}, C = {clip:.2f}: final accuracy <b>{accuracy:.3f}</b> (without noise or clipping "
+            "{reference:.3f}); {privacy}",
+            noise=self.noise.value,
+            clip=self.clip.value,
+            accuracy=self.history.final_accuracy,
+            reference=self.reference.final_accuracy,
+            privacy=privacy,
         )
         self.redraw_seconds = time.perf_counter() - start
         return self.history
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.box._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = (
+        bundle["text/plain"] = t(
             "Privacy widget: its sliders appear in a running Jupyter notebook. Its current run: "
-            f"σ = {self.noise.value:.2f}, C = {self.clip.value:.2f}, final accuracy {self.history.final_accuracy:.3f}"
+            "σ = {noise:.2f}, C = {clip:.2f}, final accuracy {accuracy:.3f}",
+            noise=self.noise.value,
+            clip=self.clip.value,
+            accuracy=self.history.final_accuracy,
         )
         return bundle
 

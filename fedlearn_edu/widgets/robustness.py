@@ -26,16 +26,17 @@ from matplotlib.figure import Figure
 
 from fedlearn_edu.attacks import AttackResult, defences, run_attack
 from fedlearn_edu.data import iid_partition, load_digits
+from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.plots import SIZES, figure_png, style
-from fedlearn_edu.plots.robustness import AGGREGATOR_COLOURS
+from fedlearn_edu.plots.robustness import AGGREGATOR_COLOURS, aggregator_name
 
 __all__ = ["RobustnessWidget", "robustness_widget"]
 
 N_CLIENTS = 20
-ATTACK_CHOICES = [
-    ("sign flipping (×4)", "sign_flip"),
-    ("label flipping", "label_flip"),
-    ("backdoor", "backdoor"),
+ATTACK_CHOICES = [  # the labels are translated where the widget is made
+    (N_("sign flipping (×4)"), "sign_flip"),
+    (N_("label flipping"), "label_flip"),
+    (N_("backdoor"), "backdoor"),
 ]
 
 
@@ -46,9 +47,13 @@ class RobustnessWidget:
     def __init__(
         self, attack: str = "sign_flip", fraction: float = 0.2, results: Sequence[AttackResult] = ()
     ):
-        self.attack = widgets.Dropdown(options=ATTACK_CHOICES, value=attack, description="attack")
+        self.attack = widgets.Dropdown(
+            options=[(t(label), value) for label, value in ATTACK_CHOICES],
+            value=attack,
+            description=t("attack"),
+        )
         self.fraction = widgets.FloatSlider(
-            value=fraction, min=0.0, max=0.4, step=0.1, description="attackers", readout_format=".0%",
+            value=fraction, min=0.0, max=0.4, step=0.1, description=t("attackers"), readout_format=".0%",
             continuous_update=False,
         )  # fmt: skip
         self.status = widgets.HTML()
@@ -85,12 +90,22 @@ class RobustnessWidget:
         attack, fraction = self.attack.value, round(self.fraction.value, 2)
         self.results = self.run(attack, fraction)
         n_bad = round(fraction * N_CLIENTS)
-        label = dict((v, k) for k, v in ATTACK_CHOICES)[attack]
-        title = f"{label}, {n_bad} of {N_CLIENTS} clients attacking" if n_bad else "no attackers"
+        label = t(dict((v, k) for k, v in ATTACK_CHOICES)[attack])
+        title = (
+            t("{attack}, {n} of {total} clients attacking", attack=label, n=n_bad, total=N_CLIENTS)
+            if n_bad
+            else t("no attackers")
+        )
         self.png = figure_png(self._figure(attack == "backdoor" and n_bad > 0, title))
         self.image.value = self.png
         best = max(self.results.values(), key=lambda r: r.accuracy)
-        self.status.value = f"{title}: FedAvg {self.results['FedAvg'].accuracy:.3f}, best {best.aggregator} {best.accuracy:.3f}"
+        self.status.value = t(
+            "{title}: FedAvg {fedavg:.3f}, best {best} {accuracy:.3f}",
+            title=title,
+            fedavg=self.results["FedAvg"].accuracy,
+            best=aggregator_name(best.aggregator),
+            accuracy=best.accuracy,
+        )
         self.redraw_seconds = time.perf_counter() - start
         return self.results
 
@@ -103,25 +118,25 @@ class RobustnessWidget:
             width = 0.4 if backdoor else 0.7
             colours = [AGGREGATOR_COLOURS[n] for n in names]
             bars = ax.bar(xs - (width / 2 if backdoor else 0), [self.results[n].accuracy for n in names], width,
-                          color=colours, label="clean accuracy")  # fmt: skip
+                          color=colours, label=t("clean accuracy"))  # fmt: skip
             ax.bar_label(bars, fmt="%.2f", fontsize=SIZES["note"])
             if backdoor:
                 hits = ax.bar(xs + width / 2, [self.results[n].backdoor_success for n in names], width,
-                              color=colours, hatch="//", alpha=0.45, label="trigger success")  # fmt: skip
+                              color=colours, hatch="//", alpha=0.45, label=t("trigger success"))  # fmt: skip
                 ax.bar_label(hits, fmt="%.2f", fontsize=SIZES["note"])
                 ax.legend(loc="upper right")
-            ax.set_xticks(xs, names, rotation=15)
+            ax.set_xticks(xs, [aggregator_name(n) for n in names], rotation=15)
             ax.set_ylim(0, 1.1)
-            ax.set_ylabel("share of test images")
+            ax.set_ylabel(t("share of test images"))
             ax.set_title(title)
             figure.tight_layout()
         return figure
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.box._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = (
-            "Robustness widget: its controls appear in a running Jupyter notebook. Now showing: "
-            + self.status.value
+        bundle["text/plain"] = t(
+            "Robustness widget: its controls appear in a running Jupyter notebook. Now showing: {status}",
+            status=self.status.value,
         )
         return bundle
 

@@ -1,0 +1,261 @@
+"""The Chinese edition: built from the English course and the catalogues, complete, and saying the same numbers.
+
+`python kit.py test` also runs `python -m authoring.translate check` (the coverage gate) as a step of its own;
+these tests check the gate's parts on small examples, and the built Chinese notebooks against the English ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import string
+
+import nbformat
+import polib
+import pytest
+from conftest import ROOT
+
+from authoring import translate as tr
+
+ZH_NOTEBOOKS = sorted((ROOT / "zh").glob("*/*.ipynb"))
+CJK = re.compile(r"[\u4e00-\u9fff]")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")  # a number right after 第 counts
+
+
+def _english_of(path):
+    return ROOT / path.relative_to(ROOT / "zh")
+
+
+def _text_outputs(cell) -> str:
+    out = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream" and o.get("name") == "stdout":
+            out.append(o["text"])
+        elif "data" in o and "text/plain" in o["data"] and "image/png" not in o["data"]:
+            out.append(o["data"]["text/plain"])
+    return "\n".join(out)
+
+
+# --- a small course in a temporary folder ------------------------------------------------------------
+
+
+@pytest.fixture
+def course(tmp_path):
+    """notebooks/ and solutions/ with one notebook each, a glossary, the terms, and the real package."""
+    for folder in ("notebooks", "solutions"):
+        nb = nbformat.v4.new_notebook()
+        md = nbformat.v4.new_markdown_cell("# Lesson 99\n\nFederated learning averages **models**.")
+        md.id = "md1"
+        code = nbformat.v4.new_code_cell('x = 3  # three clients\nprint(f"{x} clients joined")\nq1.check()')
+        code.id = "code1"
+        plain = nbformat.v4.new_code_cell("y = x + 1")
+        plain.id = "code2"
+        nb.cells = [md, code, plain]
+        (tmp_path / folder).mkdir()
+        nbformat.write(nb, tmp_path / folder / "99_demo.ipynb")
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / tr.GLOSSARY, tmp_path / tr.GLOSSARY)
+    (tmp_path / tr.TERMS).parent.mkdir(parents=True)
+    shutil.copy(ROOT / tr.TERMS, tmp_path / tr.TERMS)
+    shutil.copytree(
+        ROOT / "fedlearn_edu", tmp_path / "fedlearn_edu", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    assert tr.cmd_update(tmp_path) == 0
+    return tmp_path
+
+
+def _fill(root, rel, key, msgstr):
+    po = polib.pofile(str(root / rel))
+    entry = next(e for e in po if (e.msgctxt or e.msgid) == key)
+    entry.msgstr = msgstr
+    if "fuzzy" in entry.flags:
+        entry.flags.remove("fuzzy")
+    (root / rel).write_text(tr.render(po), encoding="utf-8")
+
+
+def test_a_cell_without_prose_is_not_in_the_catalogue(course):
+    keys = [e.msgctxt for e in polib.pofile(str(course / tr.CATALOGUES / "notebooks" / "99_demo.po"))]
+    assert keys == ["md1", "code1"]
+
+
+def test_an_edited_english_cell_makes_its_translation_fuzzy_and_the_gate_fail(course, capsys):
+    rel = tr.CATALOGUES / "notebooks" / "99_demo.po"
+    _fill(course, rel, "md1", "# 第 99 课\n\n联邦学习对**模型**求平均。")
+    po = polib.pofile(str(course / rel))
+    assert po.find("md1", by="msgctxt").msgstr.startswith("# 第 99 课")
+    path = course / "notebooks" / "99_demo.ipynb"
+    nb = nbformat.read(path, 4)
+    nb.cells[0].source += " It never moves data."
+    nbformat.write(nb, path)
+    tr.cmd_update(course)
+    entry = polib.pofile(str(course / rel)).find("md1", by="msgctxt")
+    assert "fuzzy" in entry.flags and entry.msgstr.startswith("# 第 99 课")  # kept for the translator to fix
+    assert entry.previous_msgid.endswith("**models**.")  # and the English it was made from
+    assert tr.cmd_check(course) == 1
+    assert "'md1' is fuzzy" in capsys.readouterr().out
+
+
+def test_an_untranslated_cell_fails_the_gate(course, capsys):
+    assert tr.cmd_check(course) == 1
+    assert "'code1' is not translated" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("chinese", "ok"),
+    [
+        ('x = 3  # 三个客户端\nprint(f"{x} 个客户端加入")\nq1.check()', True),
+        ('x = 3\nprint(f"已有 {x} 个客户端加入")\nq1.check()', True),
+        ('x = 4  # 三个客户端\nprint(f"{x} 个客户端加入")\nq1.check()', False),  # a number changed
+        ('x = 3\nprint(f"{x + 1} 个客户端加入")\nq1.check()', False),  # an expression changed
+        ('x = 3\nprint(f"{x} 个客户端加入")', False),  # a line dropped
+        ('x = 3\nprint(f"{x} 个客户端加入"\nq1.check()', False),  # does not parse
+    ],
+)
+def test_a_code_translation_may_change_comments_and_strings_only(chinese, ok):
+    english = 'x = 3  # three clients\nprint(f"{x} clients joined")\nq1.check()'
+    if ok:
+        tr.check_code_translation(english, chinese, "cell")
+    else:
+        with pytest.raises(tr.TranslationError, match="cell"):
+            tr.check_code_translation(english, chinese, "cell")
+
+
+def test_solution_markers_must_survive_translation():
+    english = "def f():\n    ### BEGIN SOLUTION\n    return 1  # one\n    ### END SOLUTION"
+    tr.check_code_translation(english, english.replace("# one", "# 一"), "cell")
+    with pytest.raises(tr.TranslationError, match="markers"):
+        tr.check_code_translation(english, english.replace("### END SOLUTION", "### 结束"), "cell")
+
+
+def test_a_glossary_term_rendered_otherwise_is_reported(course):
+    rel = tr.CATALOGUES / "notebooks" / "99_demo.po"
+    _fill(course, rel, "md1", "# 第 99 课\n\n联合学习对**模型**求平均。")  # 联合学习: not the course's term
+    problems = tr.term_problems(course)
+    assert any("99_demo.po" in p and "联邦学习" in p for p in problems)
+    _fill(course, rel, "md1", "# 第 99 课\n\n联邦学习对**模型**求平均。")
+    assert not [p for p in tr.term_problems(course) if "99_demo.po" in p]
+
+
+def test_the_build_puts_the_translation_in_and_chooses_chinese_first(course):
+    rel = tr.CATALOGUES / "notebooks" / "99_demo.po"
+    _fill(course, rel, "code1", 'x = 3  # 三个客户端\nprint(f"{x} 个客户端加入")\nq1.check()')
+    notebooks, _ = tr.build(course)
+    nb = notebooks[tr.EDITION / "notebooks" / "99_demo.ipynb"]
+    assert [c.id for c in nb.cells] == ["md1", tr.SETUP_CELL_ID, "code1", "code2"]
+    assert 'i18n.set_language("zh")' in nb.cells[1].source
+    assert "个客户端加入" in nb.cells[2].source and nb.cells[3].source == "y = x + 1"
+    assert nb.cells[0].source.startswith("# Lesson 99")  # not translated yet: English, and the gate says so
+
+
+# --- the real catalogues and the built Chinese edition ---------------------------------------------------
+
+
+def _package_entries():
+    for path in sorted((ROOT / tr.PACKAGE_LOCALE).glob("*.po")):
+        for entry in polib.pofile(str(path)):
+            if entry.msgstr:
+                yield path.name, entry
+
+
+def _fields(text: str) -> list[str]:
+    try:
+        return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f is not None)
+    except ValueError:
+        return ["<not a format string>"]
+
+
+def test_every_translated_message_keeps_its_placeholders():
+    wrong = [
+        f"{name}: {entry.msgid[:50]!r}"
+        for name, entry in _package_entries()
+        if "{" in entry.msgid and _fields(entry.msgid) != _fields(entry.msgstr)
+    ]
+    assert not wrong, "a translation lost or renamed a {placeholder}:\n" + "\n".join(wrong)
+
+
+def test_the_glossary_has_a_chinese_edition_with_every_term():
+    zh = json.loads((ROOT / "zh" / tr.GLOSSARY).read_text(encoding="utf-8"))
+    english = json.loads((ROOT / tr.GLOSSARY).read_text(encoding="utf-8"))
+    assert [t["id"] for t in zh["terms"]] == [t["id"] for t in english["terms"]]
+    assert all(CJK.search(t["term"] + t["definition"]) for t in zh["terms"])
+
+
+def test_every_english_notebook_has_a_chinese_twin():
+    english = sorted(p for folder in ("notebooks", "solutions") for p in (ROOT / folder).glob("*.ipynb"))
+    assert [_english_of(p) for p in ZH_NOTEBOOKS if p.parent.name != "exercises"] == english
+
+
+@pytest.mark.parametrize("path", ZH_NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_markdown_cell_reads_chinese(path):
+    nb = nbformat.read(path, 4)
+    english = [
+        c for c in nb.cells if c.cell_type == "markdown" and not CJK.search(c.source) and c.source.strip()
+    ]
+    assert not english, f"markdown cells still in English: {[c.id for c in english]}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in ZH_NOTEBOOKS if p.parent.name != "exercises"],
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
+)
+def test_a_chinese_notebook_prints_the_numbers_the_english_one_prints(path):
+    """Same code, same seeds: every printed number is the same (a translated string changed nothing)."""
+    zh = {c.id: c for c in nbformat.read(path, 4).cells if c.cell_type == "code"}
+    differ = []
+    for cell in nbformat.read(_english_of(path), 4).cells:
+        if cell.cell_type != "code" or cell.id not in zh or "NBVAL_IGNORE_OUTPUT" in cell.source:
+            continue  # nbval ignores that cell's output too: timings, bytes measured live
+        english, chinese = _text_outputs(cell), _text_outputs(zh[cell.id])
+        if sorted(NUMBER.findall(english)) != sorted(NUMBER.findall(chinese)):
+            differ.append(f"cell {cell.id}: {english[:120]!r} vs {chinese[:120]!r}")
+    assert not differ, "\n".join(differ)
+
+
+EDITIONS = [ROOT, ROOT / "zh"]
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=["en", "zh"])
+def test_every_link_to_a_heading_finds_it(edition):
+    """``lesson.ipynb#heading`` links land on a heading (the build re-points them at the Chinese headings)."""
+    from urllib.parse import unquote
+
+    broken = []
+    for path in sorted(edition.glob("*/[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, 4).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for match in tr.ANCHOR_LINK.finditer(cell.source):
+                target = (
+                    path.parent.parent
+                    / (match.group(2) or path.parent.name)
+                    / f"{match.group(3) or path.stem}.ipynb"
+                )
+                headings = {
+                    tr._anchor(h)
+                    for c in nbformat.read(target, 4).cells
+                    if c.cell_type == "markdown"
+                    for h in tr.HEADING.findall(c.source)
+                }
+                if unquote(match.group(4)) not in headings:
+                    broken.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    assert not broken, "\n".join(broken)
+
+
+def test_a_prose_edit_keeps_the_outputs_and_a_code_edit_does_not():
+    def notebook(prose, code):
+        nb = nbformat.v4.new_notebook()
+        md, cell = nbformat.v4.new_markdown_cell(prose), nbformat.v4.new_code_cell(code)
+        md.id, cell.id = "m", "c"
+        nb.cells = [md, cell]
+        nb.metadata["fedlearn_edu"] = {"language": "zh"}
+        return nb
+
+    ran = notebook("旧的说明", "print(1)")
+    ran.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    ran.cells[1].execution_count = 1
+    prose = notebook("新的说明", "print(1)")
+    assert tr.keep_outputs(ran, prose) and prose.cells[1].outputs[0].text == "1\n"
+    code = notebook("旧的说明", "print(2)")
+    assert not tr.keep_outputs(ran, code) and code.cells[1].outputs == []
