@@ -22,7 +22,7 @@ from fedlearn_edu.applications import credit, horizontal, vertical
 from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.applications import medical as med
 from fedlearn_edu.commlog import CommunicationLog
-from fedlearn_edu.frameworks import deploy, flower
+from fedlearn_edu.frameworks import deploy, flower, flower_scaffold
 from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.questions import quiz
@@ -88,6 +88,21 @@ def _held_out():
 
 def worker():
     return VirtualWorker("bob", np.zeros((4, 2)), np.zeros((4, 1)))
+
+
+def _w(value, name="w"):
+    return {name: torch.tensor([value])}
+
+
+def _record(**values):  # a Flower ArrayRecord such as SCAFFOLD's c
+    return flower.ArrayRecord({name: torch.tensor([v]) for name, v in values.items()})
+
+
+def _client_state(**c_i):  # a ClientApp's context.state, holding c_i if given
+    state = flower.RecordDict()
+    if c_i:
+        state[flower_scaffold.CLIENT_C] = _record(**c_i)
+    return state
 
 
 # (id, call, exception, word in the message)
@@ -296,7 +311,17 @@ CASES = [
     ("flower-kit-algorithm-unknown", lambda: flower.kit_algorithm("krum2"), ValueError, "krum2"),
     ("flower-settings-rounds-0", lambda: flower.settings({"num-server-rounds": 0}), ValueError, "num-server-rounds"),
     ("flower-settings-seed-float", lambda: flower.settings({"seed": 0.5}), TypeError, "seed"),
+    ("flower-settings-timeout-0", lambda: flower.settings({"round-timeout": 0}), ValueError, "round-timeout"),
+    ("flower-settings-timeout-factor-negative", lambda: flower.settings({"round-timeout-factor": -1.0}), ValueError, "round-timeout-factor"),
     ("flower-aggregate-lengths", lambda: flower.flower_aggregate(flower.fl.FedAvg(), [{"w": torch.ones(1)}], [1, 2]), ValueError, "num_examples"),
+    ("flower-scaffold-0-clients", lambda: flower_scaffold.Scaffold(0), ValueError, "num_clients"),
+    ("flower-scaffold-clients-float", lambda: flower_scaffold.Scaffold(3.0), TypeError, "num_clients"),
+    ("flower-scaffold-server-lr-0", lambda: flower_scaffold.Scaffold(3, server_learning_rate=0), ValueError, "server_learning_rate"),
+    ("flower-scaffold-reply-without-delta-c", lambda: flower.flower_aggregate(flower_scaffold.Scaffold(1), [{"w": torch.ones(1)}], [1]), ValueError, "scaffold-delta-c"),
+    ("flower-scaffold-offset-other-parameters", lambda: flower_scaffold.local_offset(_record(v=1.0), _client_state(w=1.0)), ValueError, "c_i"),
+    ("flower-scaffold-update-steps-0", lambda: flower_scaffold.client_update(_w(1.0), _w(0.5), _record(w=0.0), _client_state(), steps=0, lr=0.1), ValueError, "steps"),
+    ("flower-scaffold-update-lr-0", lambda: flower_scaffold.client_update(_w(1.0), _w(0.5), _record(w=0.0), _client_state(), steps=1, lr=0.0), ValueError, "lr"),
+    ("flower-scaffold-update-other-parameters", lambda: flower_scaffold.client_update({"v": torch.ones(1)}, _w(0.5), _record(w=0.0), _client_state(), steps=1, lr=0.1), ValueError, "same parameters"),
     # --- lesson 08 finance: credit data, risk metrics, vertical FL ---------------------------------
     ("credit-scale-0", lambda: credit.make_banks(scale=0), ValueError, "scale"),
     ("credit-scale-str", lambda: credit.make_banks(scale="1"), TypeError, "scale"),

@@ -10,8 +10,10 @@ block ends -- after success, an error, a timeout or Ctrl+C::
 What it does, as Flower's docs describe the deployment engine ("Run Flower using the Deployment
 Engine", "flower-superlink" / "flower-supernode" / "flwr run" references):
 
-1. ``flower-superlink --insecure --database :flwr-in-memory: --host 127.0.0.1 --port P`` (Flower
-   1.42 serves its Fleet, Control and ServerApp APIs on one HTTP port; state kept in memory);
+1. ``flower-superlink --insecure --database :flwr-in-memory: --host 127.0.0.1 --port P
+   --disable-runtime-dependency-installation`` (Flower 1.42 serves its Fleet, Control and ServerApp
+   APIs on one HTTP port; state kept in memory; the ServerApp runs in this Python environment
+   instead of one ``uv sync`` builds for each run);
 2. per client ``k``: ``flower-supernode --insecure --superlink 127.0.0.1:P --port Q_k
    --node-config "partition-id=k num-partitions=K"``;
 3. ``flwr run flower_app local --stream --run-config ...``, with the connection ``local`` written to
@@ -271,9 +273,13 @@ class Deployment:
         self._home = tempfile.TemporaryDirectory(prefix="fedlearn-flower-")
         self.home = Path(self._home.name)
         self.port = free_port()
+        # --disable-runtime-dependency-installation: by default Flower 1.42's SuperLink builds a fresh
+        # environment for every run's ServerApp with `uv sync` (3-4 s here, and it may want the
+        # internet); the kit's pinned environment already has everything the App needs.
         link = self._start("superlink", [_bin("flower-superlink"), "--insecure", "--database",
                                          ":flwr-in-memory:", "--host", "127.0.0.1",
-                                         "--port", str(self.port)])  # fmt: skip
+                                         "--port", str(self.port),
+                                         "--disable-runtime-dependency-installation"])  # fmt: skip
         _wait_for_port(self.port, self.start_timeout, link, "the SuperLink")
         self._wait_for_line("superlink", "Application startup complete", link)
         fleet = self.port

@@ -10,7 +10,9 @@ Flower user would write:
   the SuperNode's ``--node-config``), and replies with its weights and ``num-examples``;
   ``@client_app.evaluate()`` scores the weights on its own data;
 - :data:`server_app` -- a ``ServerApp`` whose ``@server_app.main()`` builds the kit's initial model
-  and one of **Flower's own strategies** (:func:`flower_strategy`) and calls its ``start(...)``.
+  and one of **Flower's own strategies** (:func:`flower_strategy`) and calls its ``start(...)``;
+  for SCAFFOLD, which Flower does not ship, the kit's strategy written on Flower's interface
+  (:mod:`fedlearn_edu.frameworks.flower_scaffold`), whose control variates ride in the messages.
 
 Every process derives the same data and seeds from the run config: the digits split (seed 0),
 ``iid_partition(..., seed=seed)``, ``mlp((64, 32, 10), seed=seed)``, and client ``k``'s minibatch
@@ -23,7 +25,7 @@ Where Flower's strategy and the kit's algorithm differ, :data:`ALGORITHMS` says 
 al. 2017) takes the plain mean.
 
 >>> sorted(ALGORITHMS)
-['fedadam', 'fedavg', 'fedavgm', 'fedprox', 'krum', 'median', 'multi-krum', 'trimmed-mean']
+['fedadam', 'fedavg', 'fedavgm', 'fedprox', 'krum', 'median', 'multi-krum', 'scaffold', 'trimmed-mean']
 >>> type(flower_strategy("median", n_clients=3)).__name__
 'FedMedian'
 """
@@ -41,14 +43,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
+from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MessageType, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp import strategy as fl
 
 from fedlearn_edu import algorithms
-from fedlearn_edu._validation import check_count
+from fedlearn_edu._validation import check_count, check_real
 from fedlearn_edu.data import Dataset, iid_partition, load_digits
+from fedlearn_edu.frameworks import flower_scaffold as scaffold
 from fedlearn_edu.i18n import N_, t
 from fedlearn_edu.simulation import History, simulate
 from fedlearn_edu.simulation.models import evaluate, mlp
@@ -85,7 +88,8 @@ DEFAULTS: dict[str, Any] = {
     "proximal-mu": 0.01,  # FedProx: mu
     "fraction-evaluate": 0.0,  # > 0: clients also evaluate the global model on their own data
     "round-timeout": 60.0,  # seconds the server waits for replies in a round ...
-    "first-round-timeout": 180.0,  # ... and in round 1, when every SuperNode starts its ClientApp process
+    "first-round-timeout": 180.0,  # ... and in round 1, while the machine may still be starting processes
+    "round-timeout-factor": 0.0,  # > 0: later rounds wait at least this times round 1's duration
     "out-dir": "",  # where the ServerApp writes progress.jsonl and final.npz ("": nowhere)
 }
 
@@ -142,6 +146,14 @@ ALGORITHMS: dict[str, Pair] = {
         "FedAdam(0.01, bias_correction=True)",
         N_("the same: with the kit's bias_correction=True, Flower's factor (Reddi et al. 2021 have none)"),
     ),
+    "scaffold": Pair(
+        "FedAvg + SCAFFOLD",
+        "Scaffold()",
+        N_(
+            "the same: Flower has no SCAFFOLD strategy; the kit writes one on Flower's FedAvg "
+            "(flower_scaffold.py): c travels beside the weights, each ClientApp keeps c_i in context.state"
+        ),
+    ),
     "multi-krum": Pair(
         "MultiKrum",
         "MultiKrum(f, m)",
@@ -164,6 +176,9 @@ def settings(run_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         out[key] = check_count(out[key], key, minimum=1)
     for key in ("seed", "n-trim", "n-byzantine", "n-selected"):
         out[key] = check_count(out[key], key)
+    for key in ("round-timeout", "first-round-timeout"):
+        out[key] = check_real(out[key], key, low=0, include_low=False)
+    out["round-timeout-factor"] = check_real(out["round-timeout-factor"], "round-timeout-factor", low=0)
     return out
 
 
@@ -194,6 +209,8 @@ def flower_strategy(algorithm: str, n_clients: int, **options: Any) -> fl.FedAvg
         return fl.FedAvgM(server_learning_rate=1.0, server_momentum=0.9, **common)
     if algorithm == "fedadam":
         return fl.FedAdam(eta=0.01, beta_1=0.9, beta_2=0.99, tau=1e-3, **common)
+    if algorithm == "scaffold":
+        return scaffold.Scaffold(num_clients=n, server_learning_rate=1.0, **common)
     return fl.MultiKrum(
         num_malicious_nodes=f, num_nodes_to_select=int(options.get("n_selected", 2)), **common
     )
@@ -216,6 +233,7 @@ def kit_algorithm(algorithm: str, **options: Any) -> algorithms.Algorithm:
         "multi-krum": lambda: algorithms.MultiKrum(f, int(options.get("n_selected", 2))),
         "fedprox": lambda: algorithms.FedProx(mu=float(options.get("proximal_mu", 0.01))),
         "fedavgm": lambda: algorithms.FedAvgM(server_lr=1.0, momentum=0.9),
+        "scaffold": lambda: algorithms.Scaffold(server_lr=1.0),
         "fedadam": lambda: algorithms.FedAdam(
             server_lr=0.01, beta1=0.9, beta2=0.99, tau=1e-3, bias_correction=True
         ),
@@ -306,7 +324,8 @@ def _client_data(context: Context) -> tuple[int, int, torch.Tensor, torch.Tensor
 
 @client_app.train()
 def train(msg: Message, context: Context) -> Message:
-    """One client's round: load the global weights, train with the kit's SGD, send the weights back."""
+    """One client's round: load the global weights, train with the kit's SGD, send the weights back
+    (SCAFFOLD: correct each step by ``c - c_i`` and send ``Δc_i`` too)."""
     if os.environ.get("FEDLEARN_FLOWER_FAIL") == "train":  # tests: a ClientApp that raises
         raise RuntimeError("FEDLEARN_FLOWER_FAIL=train: this ClientApp fails on purpose")
     k, n, x, y = _client_data(context)
@@ -314,16 +333,21 @@ def train(msg: Message, context: Context) -> Message:
     model = mlp(SIZES, seed=0)
     model.load_state_dict(msg.content["arrays"].to_torch_state_dict())
     seed = int(client_seeds(int(config["seed"]), int(config["server-round"]), n)[k])
-    mu = float(
-        config.get("proximal-mu", 0.0)
-    )  # FedProx's strategy sends it; FedProx's pull towards w_received
+    mu = float(config.get("proximal-mu", 0.0))  # FedProx's strategy sends it: the pull towards w_received
+    c = msg.content.get(scaffold.SERVER_C)  # SCAFFOLD's strategy sends its control variate c
+    offset = scaffold.local_offset(c, context.state) if c is not None else None  # c - c_i
     received = {name: p.detach().clone() for name, p in model.named_parameters()}
-    correction = proximal_and_offset(mu, received) if mu else None
-    result = local_train(model, x, y, lr=float(config["lr"]), epochs=int(config["local-epochs"]),
+    correction = proximal_and_offset(mu, received, offset) if mu or offset is not None else None
+    lr = float(config["lr"])
+    result = local_train(model, x, y, lr=lr, epochs=int(config["local-epochs"]),
                          batch_size=int(config["batch-size"]), loss="cross_entropy", seed=seed,
                          correction=correction)  # fmt: skip
     metrics = MetricRecord({"num-examples": len(x), "train-loss": float(result.loss)})
     content = RecordDict({"arrays": ArrayRecord(model.state_dict()), "metrics": metrics})
+    if c is not None:  # keep c_i+ in context.state, send Δc_i
+        trained = {name: p.detach() for name, p in model.named_parameters()}
+        content[scaffold.DELTA_C] = scaffold.client_update(received, trained, c, context.state,
+                                                           steps=result.steps, lr=lr)  # fmt: skip
     return Message(content=content, reply_to=msg)
 
 
@@ -341,40 +365,68 @@ def evaluate_local(msg: Message, context: Context) -> Message:
 server_app = ServerApp()
 
 
-def _payload_bytes(arrays: ArrayRecord) -> int:
-    """The bytes of the tensors in an ArrayRecord, as serialized (``Array.data``)."""
-    return sum(len(array.data) for array in arrays.values())
+def _payload_bytes(content: RecordDict) -> int:
+    """The bytes of the tensors in a message's ArrayRecords (the weights, and SCAFFOLD's control
+    variate), as serialized (``Array.data``)."""
+    return sum(len(array.data) for arrays in content.array_records.values() for array in arrays.values())
 
 
 def _counting(strategy: fl.FedAvg, record) -> fl.FedAvg:
-    """Wrap ``strategy.aggregate_train`` to record how many replies and failures each round had."""
-    inner = strategy.aggregate_train
+    """Wrap ``strategy.configure_train`` and ``aggregate_train`` to record the tensor bytes sent each
+    round (all train messages) and the replies, failures and tensor bytes that came back."""
+    configure, aggregate = strategy.configure_train, strategy.aggregate_train
+
+    def configure_train(server_round, arrays, config, grid):
+        messages = list(configure(server_round, arrays, config, grid))
+        record(server_round, down_payload_bytes=sum(_payload_bytes(m.content) for m in messages))
+        return messages
 
     def aggregate_train(server_round, replies):
         replies = list(replies)
         ok = [m for m in replies if not m.has_error()]
         record(server_round, replies=len(ok), failures=len(replies) - len(ok),
-               up_payload_bytes=sum(_payload_bytes(m.content["arrays"]) for m in ok))  # fmt: skip
-        return inner(server_round, replies)
+               up_payload_bytes=sum(_payload_bytes(m.content) for m in ok))  # fmt: skip
+        return aggregate(server_round, replies)
 
-    strategy.aggregate_train = aggregate_train
+    strategy.configure_train, strategy.aggregate_train = configure_train, aggregate_train
     return strategy
 
 
-class _PatientFirstRound:
-    """The Grid, except that the first exchange waits up to ``first`` seconds: in round 1 each SuperNode
-    starts a ClientApp process (Python, torch, the data), which on a busy laptop takes longer than a
-    round. Every later round waits ``timeout`` as Flower's ``strategy.start`` asks."""
+class _Deadlines:
+    """The Grid, with the kit's round deadlines. Flower's ``strategy.start`` gives every exchange one
+    ``timeout``; here the first exchange waits up to ``first`` seconds (a margin for a machine still
+    busy starting the deployment: every round, each SuperNode starts a fresh ClientApp process --
+    Python, torch, the data -- and in round 1 it also fetches the App), and with ``factor > 0`` every
+    later one waits ``max(timeout, factor * d)``, ``d`` the longest earlier exchange that got every
+    reply: a slow machine gets the time it needs, a fast one no more. ``record(i, deadline=...,
+    exchange_seconds=...)`` is told the deadline and the duration of the ``i``-th training exchange
+    (round ``i``)."""
 
-    def __init__(self, grid: Grid, first: float):
-        self._grid, self._first, self._waited = grid, first, False
+    def __init__(self, grid: Grid, first: float, factor: float = 0.0, record=None):
+        self._grid, self._first, self._factor, self._record = grid, first, factor, record
+        self._complete: list[float] = []  # durations of the exchanges that got every reply
+        self._exchanges = self._rounds = 0
 
     def send_and_receive(self, messages, *, timeout=None):
         messages = list(messages)
-        if messages and not self._waited:
-            self._waited = True
-            timeout = max(timeout or 0.0, self._first)
-        return self._grid.send_and_receive(messages, timeout=timeout)
+        if not messages:
+            return self._grid.send_and_receive(messages, timeout=timeout)
+        timeout = timeout or 0.0
+        if self._exchanges == 0:
+            timeout = max(timeout, self._first)
+        elif self._factor and self._complete:
+            timeout = max(timeout, self._factor * max(self._complete))
+        self._exchanges += 1
+        start = time.monotonic()
+        replies = list(self._grid.send_and_receive(messages, timeout=timeout))
+        seconds = time.monotonic() - start
+        if len(replies) == len(messages) and not any(m.has_error() for m in replies):
+            self._complete.append(seconds)
+        if messages[0].metadata.message_type == MessageType.TRAIN:
+            self._rounds += 1
+            if self._record is not None:
+                self._record(self._rounds, deadline=timeout, exchange_seconds=seconds)
+        return replies
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._grid, name)
@@ -403,8 +455,7 @@ def main(grid: Grid, context: Context) -> None:
     def central_evaluation(server_round: int, arrays: ArrayRecord) -> MetricRecord:
         accuracy, loss = evaluate(model, arrays.to_torch_state_dict(), digits.x_test, digits.y_test,
                                   "cross_entropy")  # fmt: skip
-        record(server_round, accuracy=accuracy, loss=loss, time=time.time(),
-               down_payload_bytes=_payload_bytes(arrays))  # fmt: skip
+        record(server_round, accuracy=accuracy, loss=loss, time=time.time())
         print("[fedlearn] " + t("round {round}: test accuracy {accuracy:.4f}", round=server_round, accuracy=accuracy),
               flush=True)  # fmt: skip
         if out is not None:
@@ -415,7 +466,7 @@ def main(grid: Grid, context: Context) -> None:
 
     strategy = _counting(flower_strategy(cfg["algorithm"], cfg["num-clients"], **_options(cfg)), record)
     train_config = ConfigRecord({key: cfg[key] for key in ("lr", "local-epochs", "batch-size", "seed")})
-    grid = _PatientFirstRound(grid, float(cfg["first-round-timeout"]))
+    grid = _Deadlines(grid, cfg["first-round-timeout"], cfg["round-timeout-factor"], record)
     result = strategy.start(grid=grid, initial_arrays=ArrayRecord(model.state_dict()),
                             num_rounds=cfg["num-server-rounds"], timeout=float(cfg["round-timeout"]),
                             train_config=train_config, evaluate_fn=central_evaluation)  # fmt: skip
