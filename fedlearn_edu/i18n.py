@@ -68,7 +68,13 @@ def language() -> str:
 @functools.cache
 def catalogue(lang: str) -> dict[str, str]:
     """English text -> its translation, from every ``locale/<lang>/*.po`` (fuzzy entries excluded)."""
-    import polib
+    try:
+        import polib
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"the {LANGUAGES.get(lang, lang)} edition reads its catalogues with polib, which is not installed: "
+            "run `python kit.py setup` (or `pip install 'fedlearn-edu[zh]'`)"
+        ) from None
 
     table: dict[str, str] = {}
     for path in sorted((LOCALE / lang).glob("*.po")):
