@@ -4,7 +4,7 @@ A federation trusts its clients to train honestly on honest data. A fraction of 
 clients can break that trust in two ways:
 
 - **data poisoning** -- train honestly, on poisoned data: :func:`flip_labels` (every digit ``y``
-  labelled ``9 - y``), or a **backdoor**: :func:`add_trigger` stamps a small bright patch in the
+  labelled ``9 - y``), or a **backdoor**: :func:`add_trigger` stamps a small patch of full ink in the
   bottom-right corner of some images and relabels them as the target class; the model learns
   "patch -> target" and keeps its accuracy on clean images, so nobody notices;
 - **model poisoning** -- send a forged update: :func:`sign_flip` sends ``-scale`` times the
@@ -84,7 +84,7 @@ def flip_labels(labels: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def trigger_values(x_train: np.ndarray) -> np.ndarray:
-    """The trigger's brightness at each of its pixels: the largest value seen there in training."""
+    """The trigger's value at each of its pixels: the largest value (the most ink) seen there in training."""
     return np.asarray(x_train)[:, TRIGGER_PIXELS].max(axis=0)
 
 

@@ -85,43 +85,50 @@ def test_scaffold_strategy_in_one_process_with_a_server_learning_rate(monkeypatc
     assert all(flower_scaffold.CLIENT_C in c.state for c in contexts.values())  # each client kept its c_i
 
 
-def test_round_deadlines_follow_round_1():
+def test_round_deadlines_follow_the_first_reply(monkeypatch):
     # The kit's deadlines (lesson 09's fault demonstration relies on them): round 1 waits up to
-    # first-round-timeout; with a factor, later rounds wait max(round-timeout, factor x round 1's time).
+    # first-round-timeout for every reply; with a factor, a later round ends at factor x the time its
+    # first reply took (or when every reply came, or at round-timeout, whichever is first).
     from types import SimpleNamespace
 
-    class Grid:
-        def __init__(self, answer):
-            self.answer, self.timeouts = answer, []
+    monkeypatch.setattr(flower._Deadlines, "POLL_S", 0.01)
 
-        def send_and_receive(self, messages, *, timeout=None):
-            self.timeouts.append(timeout)
-            time.sleep(0.2)
-            ok = SimpleNamespace(has_error=lambda: False)
-            return [ok] * (len(messages) if self.answer else len(messages) - 1)
+    class Grid:  # exchange i's replies arrive at times[i] seconds after the push (None: never)
+        def __init__(self, *times):
+            self.times, self.exchange = times, -1
+
+        def push_messages(self, messages):
+            self.exchange += 1
+            self.start = time.monotonic()
+            self.ids = [f"{self.exchange}-{k}" for k in range(len(messages))]
+            return list(self.ids)
+
+        def pull_messages(self, ids):
+            now = time.monotonic() - self.start
+            return [SimpleNamespace(metadata=SimpleNamespace(reply_to_message_id=i), has_error=lambda: False)
+                    for i, t in zip(self.ids, self.times[self.exchange], strict=True)
+                    if i in ids and t is not None and t <= now]  # fmt: skip
 
     train = [SimpleNamespace(metadata=SimpleNamespace(message_type="train"))] * 3
     records = []
-    grid = Grid(answer=True)
-    deadlines = flower._Deadlines(grid, first=100.0, factor=2.0, record=lambda r, **v: records.append((r, v)))
-    for _ in range(3):
-        deadlines.send_and_receive(train, timeout=0.1)
-        deadlines.send_and_receive([], timeout=0.1)  # an evaluation round with no one asked: no change
-    assert grid.timeouts[:2] == [100.0, 0.1]
-    assert 0.4 <= grid.timeouts[2] < 1.0 and grid.timeouts[4] >= grid.timeouts[2]
-    assert [r for r, _ in records] == [1, 2, 3] and records[1][1]["deadline"] == grid.timeouts[2]
-    assert records[0][1]["exchange_seconds"] >= 0.2
-    plain = Grid(answer=True)  # factor 0: Flower's one timeout after round 1
-    flower._Deadlines(plain, first=100.0).send_and_receive(train, timeout=0.1)
-    deadlines = flower._Deadlines(plain, first=100.0)
+    grid = Grid([0.05, 0.1, None], [0.1, 0.15, None], [0.05, 0.05, 0.05], [None, None, None])
+    deadlines = flower._Deadlines(grid, first=0.4, factor=2.0, record=lambda r, **v: records.append(v))
+    got = [len(deadlines.send_and_receive(train, timeout=t)) for t in (0.1, 5.0, 5.0, 0.5)]
+    assert got == [2, 2, 3, 0]
+    first, second, complete, silent = records
+    assert first["deadline"] == 0.4 and 0.4 <= first["exchange_seconds"] < 1.0  # round 1: no factor
+    assert (
+        0.1 <= second["first_reply_seconds"] < 0.15
+        and second["deadline"] == 2 * second["first_reply_seconds"]
+    )
+    assert 0.2 <= second["exchange_seconds"] < 0.6  # ended at 2 x the first reply, not at 5 s
+    assert complete["exchange_seconds"] < 0.2  # every reply came: no waiting
+    assert silent["first_reply_seconds"] is None and 0.5 <= silent["exchange_seconds"] < 1.0  # the timeout
+    plain = Grid([0.05, None, None], [0.05, None, None])  # factor 0: Flower's one timeout after round 1
+    deadlines = flower._Deadlines(plain, first=0.2, record=lambda r, **v: records.append(v))
     for _ in range(2):
-        deadlines.send_and_receive(train, timeout=0.1)
-    assert plain.timeouts[-1] == 0.1
-    short = Grid(answer=False)  # a round that missed a reply does not set later deadlines
-    deadlines = flower._Deadlines(short, first=100.0, factor=2.0)
-    for _ in range(2):
-        deadlines.send_and_receive(train, timeout=0.1)
-    assert short.timeouts == [100.0, 0.1]
+        deadlines.send_and_receive(train, timeout=0.3)
+    assert records[-1]["deadline"] == 0.3 and records[-1]["exchange_seconds"] >= 0.3
 
 
 def test_flower_is_the_pinned_version():

@@ -87,9 +87,9 @@ DEFAULTS: dict[str, Any] = {
     "n-selected": 2,  # Multi-Krum: m
     "proximal-mu": 0.01,  # FedProx: mu
     "fraction-evaluate": 0.0,  # > 0: clients also evaluate the global model on their own data
-    "round-timeout": 60.0,  # seconds the server waits for replies in a round ...
+    "round-timeout": 60.0,  # seconds the server waits for replies in a round at most ...
     "first-round-timeout": 180.0,  # ... and in round 1, while the machine may still be starting processes
-    "round-timeout-factor": 0.0,  # > 0: later rounds wait at least this times round 1's duration
+    "round-timeout-factor": 0.0,  # > 0: a later round ends once this times its first reply's time passed
     "out-dir": "",  # where the ServerApp writes progress.jsonl and final.npz ("": nowhere)
 }
 
@@ -394,17 +394,20 @@ def _counting(strategy: fl.FedAvg, record) -> fl.FedAvg:
 
 class _Deadlines:
     """The Grid, with the kit's round deadlines. Flower's ``strategy.start`` gives every exchange one
-    ``timeout``; here the first exchange waits up to ``first`` seconds (a margin for a machine still
+    ``timeout``. Here the first exchange waits up to ``first`` seconds (a margin for a machine still
     busy starting the deployment: every round, each SuperNode starts a fresh ClientApp process --
-    Python, torch, the data -- and in round 1 it also fetches the App), and with ``factor > 0`` every
-    later one waits ``max(timeout, factor * d)``, ``d`` the longest earlier exchange that got every
-    reply: a slow machine gets the time it needs, a fast one no more. ``record(i, deadline=...,
-    exchange_seconds=...)`` is told the deadline and the duration of the ``i``-th training exchange
-    (round ``i``)."""
+    Python, torch, the data -- and in round 1 it also fetches the App). Later ones wait up to
+    ``timeout``, and with ``factor > 0`` stop earlier: once ``factor`` times the time the exchange's
+    first reply took has passed. The deadline follows this round's fastest client, so a slow machine
+    gets the time it needs and a fast one no more, and a client that died costs the round that wait,
+    not the whole ``timeout``. ``record(i, deadline=..., first_reply_seconds=..., exchange_seconds=...)``
+    is told how the ``i``-th training exchange (round ``i``) went. Replies are asked for every
+    :attr:`POLL_S` seconds; Flower's own Grid waits 3 s between asks."""
+
+    POLL_S = 0.5
 
     def __init__(self, grid: Grid, first: float, factor: float = 0.0, record=None):
         self._grid, self._first, self._factor, self._record = grid, first, factor, record
-        self._complete: list[float] = []  # durations of the exchanges that got every reply
         self._exchanges = self._rounds = 0
 
     def send_and_receive(self, messages, *, timeout=None):
@@ -412,21 +415,39 @@ class _Deadlines:
         if not messages:
             return self._grid.send_and_receive(messages, timeout=timeout)
         timeout = timeout or 0.0
+        factor = self._factor if self._exchanges else 0.0
         if self._exchanges == 0:
             timeout = max(timeout, self._first)
-        elif self._factor and self._complete:
-            timeout = max(timeout, self._factor * max(self._complete))
         self._exchanges += 1
-        start = time.monotonic()
-        replies = list(self._grid.send_and_receive(messages, timeout=timeout))
-        seconds = time.monotonic() - start
-        if len(replies) == len(messages) and not any(m.has_error() for m in replies):
-            self._complete.append(seconds)
+        replies, deadline, first_reply, seconds = self._exchange(messages, timeout, factor)
         if messages[0].metadata.message_type == MessageType.TRAIN:
             self._rounds += 1
             if self._record is not None:
-                self._record(self._rounds, deadline=timeout, exchange_seconds=seconds)
+                self._record(self._rounds, deadline=deadline, first_reply_seconds=first_reply,
+                             exchange_seconds=seconds)  # fmt: skip
         return replies
+
+    def _exchange(self, messages: list[Message], timeout: float, factor: float):
+        """Push ``messages``, then pull their replies every :attr:`POLL_S` seconds until all came or
+        the deadline passed: ``timeout``, or with ``factor``, ``factor`` x the first reply's time if
+        sooner. Returns the replies, the deadline, the first reply's time and the exchange's time
+        (seconds from the push)."""
+        waiting = set(self._grid.push_messages(messages))
+        start = time.monotonic()
+        deadline, first_reply = timeout, None
+        replies: list[Message] = []
+        while True:
+            got = list(self._grid.pull_messages(waiting))
+            elapsed = time.monotonic() - start
+            if got and first_reply is None:
+                first_reply = elapsed
+                if factor > 0:
+                    deadline = min(deadline, factor * first_reply)
+            replies.extend(got)
+            waiting.difference_update(m.metadata.reply_to_message_id for m in got)
+            if not waiting or elapsed >= deadline:
+                return replies, deadline, first_reply, elapsed
+            time.sleep(min(self.POLL_S, max(0.0, deadline - elapsed)))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._grid, name)
