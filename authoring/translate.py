@@ -573,6 +573,9 @@ def cmd_check(root: Path) -> int:
                     f"{rel.as_posix()} is not what the build makes (run `python kit.py translate build`)"
                 )
         for path in sorted((root / EDITION).glob("*/*.*")):
+            # JupyterLab's .ipynb_checkpoints/ (git ignores them) are not the edition's files
+            if path.name.startswith(".") or not path.is_file():
+                continue
             rel = path.relative_to(root)
             if rel not in notebooks and rel not in files:
                 failures.append(f"{rel.as_posix()} has no English source")

@@ -272,3 +272,24 @@ def test_no_chinese_figure_text_goes_through_mathtext():
         if name in ("plots.po", "widgets.po") and "$" in entry.msgstr and CJK.search(entry.msgstr)
     ]
     assert not mixed, "write the symbol in Unicode (w₁) in the Chinese label:\n" + "\n".join(mixed)
+
+
+def test_the_gate_ignores_jupyterlab_checkpoints_but_not_a_stray_file(course, capsys):
+    # JupyterLab (and the browser test) leave .ipynb_checkpoints/ in zh/; git ignores them, so must the gate
+    shutil.copy(
+        ROOT / tr.CATALOGUES / "docs" / "glossary.po", course / tr.CATALOGUES / "docs" / "glossary.po"
+    )
+    for folder in ("notebooks", "solutions"):
+        rel = tr.CATALOGUES / folder / "99_demo.po"
+        _fill(course, rel, "md1", "# 第 99 课\n\n联邦学习对**模型**求平均。")
+        _fill(course, rel, "code1", 'x = 3  # 三个客户端\nprint(f"{x} 个客户端加入")\nq1.check()')
+    assert tr.cmd_build(course, execute=False) == 0
+    assert tr.cmd_check(course) == 0
+    checkpoints = course / tr.EDITION / "notebooks" / ".ipynb_checkpoints"
+    checkpoints.mkdir()
+    (checkpoints / "99_demo-checkpoint.ipynb").write_text("{}", encoding="utf-8")
+    capsys.readouterr()
+    assert tr.cmd_check(course) == 0, capsys.readouterr().out
+    (course / tr.EDITION / "notebooks" / "98_stray.ipynb").write_text("{}", encoding="utf-8")
+    assert tr.cmd_check(course) == 1
+    assert "98_stray.ipynb has no English source" in capsys.readouterr().out

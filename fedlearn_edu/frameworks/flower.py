@@ -322,12 +322,9 @@ def _client_data(context: Context) -> tuple[int, int, torch.Tensor, torch.Tensor
     return k, n, torch.from_numpy(digits.x_train[part]), torch.from_numpy(digits.y_train[part])
 
 
-@client_app.train()
 def train(msg: Message, context: Context) -> Message:
     """One client's round: load the global weights, train with the kit's SGD, send the weights back
     (SCAFFOLD: correct each step by ``c - c_i`` and send ``Δc_i`` too)."""
-    if os.environ.get("FEDLEARN_FLOWER_FAIL") == "train":  # tests: a ClientApp that raises
-        raise RuntimeError("FEDLEARN_FLOWER_FAIL=train: this ClientApp fails on purpose")
     k, n, x, y = _client_data(context)
     config = msg.content["config"]
     model = mlp(SIZES, seed=0)
@@ -349,6 +346,14 @@ def train(msg: Message, context: Context) -> Message:
         content[scaffold.DELTA_C] = scaffold.client_update(received, trained, c, context.state,
                                                            steps=result.steps, lr=lr)  # fmt: skip
     return Message(content=content, reply_to=msg)
+
+
+@client_app.train()
+def _train_or_fail(msg: Message, context: Context) -> Message:
+    """:func:`train`, or with ``FEDLEARN_FLOWER_FAIL=train`` a ClientApp that raises (the tests' failing client)."""
+    if os.environ.get("FEDLEARN_FLOWER_FAIL") == "train":
+        raise RuntimeError("FEDLEARN_FLOWER_FAIL=train: this ClientApp fails on purpose")
+    return train(msg, context)
 
 
 @client_app.evaluate()
