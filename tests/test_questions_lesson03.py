@@ -242,3 +242,35 @@ def test_question_10_says_it_is_not_checked_and_offers_a_model_answer():
     i = next(i for i, t in enumerate(texts) if t.startswith("## Question 10 "))
     assert "no automatic check" in texts[i] and "model answer" in texts[i + 1] and "<details>" in texts[i + 1]
     assert not hasattr(L, "q10")
+
+
+def test_a_loop_written_with_torch_optim_is_not_timed_out_by_its_first_step():
+    # torch.optim's first step() imports ~800 modules (1-2 s here, 7-8 s on a busy laptop); a fresh
+    # process, as a student's kernel is, and a time limit shorter than that import: the cases warm it up
+    # before the student's code runs, so a right loop is judged right (without the warm-up: incorrect).
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import torch
+        from fedlearn_edu import checker
+        from fedlearn_edu.questions import lesson03 as L
+        checker.TIME_LIMIT = 0.5
+
+        def local_train(global_state, x, y, steps, lr):
+            model = L.article_model(seed=0)
+            model.load_state_dict(global_state)
+            opt = torch.optim.SGD(model.parameters(), lr=lr)
+            for _ in range(steps):
+                opt.zero_grad()
+                ((model(x) - y) ** 2).sum().backward()
+                opt.step()
+            return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+        print(L.q1.evaluate(local_train).status)
+    """)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert out.stdout.strip() == "correct", out.stdout + out.stderr
