@@ -47,7 +47,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 LOOKS_LIKE_A_MARKER = re.compile(r"(?:^|\s)#+\s*(?:BEGIN|END)[\s_-]*SOLUTIONS?\b", re.IGNORECASE)
 CHECK_CALL = re.compile(r"\b(q\d+)\.check\(")
 # What the generator writes into a practice notebook, in each language of the course (the Chinese edition's
-# practice notebooks are generated from its translated solutions: authoring/translate.py).
+# practice notebooks are generated from its translated solutions: authoring/translate/).
 STUB_TEXTS = {
     "en": {
         "todo": 'raise NotImplementedError("TODO: write your code here, then run the check below")',

@@ -41,7 +41,7 @@ PREREQUISITES = re.compile(r"\*\*(?:Prerequisites:|预备知识：)\*\*\s*(.*)")
 OBJECTIVES = ("**You will be able to**", "**学完本课，你将能够**")
 TITLE = re.compile(r"(?:Lesson (\d+)|第\s*(\d+)\s*课)\s*·\s*(.*)")
 EDITIONS = {"en": Path("."), "zh": Path("zh")}  # a language's notebooks, and where its pages go in the site
-# The site's own words in Chinese (the lessons come translated from zh/; see authoring/translate.py).
+# The site's own words in Chinese (the lessons come translated from zh/; see authoring/translate/).
 UI_ZH = {
     "All lessons": "全部课程",
     "previous lesson": "上一课",
