@@ -26,7 +26,7 @@ from fedlearn_edu.frameworks import deploy, flower, flower_scaffold
 from fedlearn_edu.plots.drift import plot_client_accuracy
 from fedlearn_edu.privacy import accountant, dp, leakage, secagg
 from fedlearn_edu.questions import quiz
-from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate
+from fedlearn_edu.simulation import mlp, run_dp_fedavg, run_fedavg, simulate, simulate_many
 from fedlearn_edu.training import local_train
 from fedlearn_edu.two_workers import article_model, train_two_workers
 from fedlearn_edu.widgets.drift import make_algorithm
@@ -466,6 +466,13 @@ CASES = [
     ("history-client-stats-no-evaluation", lambda: run_fedavg(digits(), parts(), rounds=1).client_stats(), ValueError, "client_test"),
     ("history-client-stats-round-not-evaluated", lambda: simulate(digits(), _held_out()[0], rounds=2, client_test=_held_out()[1]).client_stats(1), ValueError, "round 1"),
     ("history-client-stats-metric", lambda: simulate(digits(), _held_out()[0], rounds=1, client_test=_held_out()[1]).client_stats(metric="f1"), ValueError, "metric"),
+    ("many-runs-a-list", lambda: simulate_many([dict(data=digits(), partitions=parts())]), TypeError, "dict"),
+    ("many-run-not-a-dict", lambda: simulate_many({"a": digits()}), TypeError, "runs['a']"),
+    ("many-run-unknown-argument", lambda: simulate_many({"a": dict(data=digits(), partitions=parts(), mu=0.1)}), TypeError, "mu"),
+    ("many-run-missing-data", lambda: simulate_many({"a": dict(partitions=parts())}), TypeError, "data"),
+    ("many-run-progress", lambda: simulate_many({"a": dict(data=digits(), partitions=parts(), progress=True)}), TypeError, "progress"),
+    ("many-run-bad-lr-named", lambda: simulate_many({"ok": dict(data=digits(), partitions=parts()), "bad": dict(data=digits(), partitions=parts(), lr=-1)}), ValueError, "runs['bad']: lr"),
+    ("many-run-bad-engine-named", lambda: simulate_many({7: dict(data=digits(), partitions=parts(), engine="gpu")}), ValueError, "runs[7]"),
 ]  # fmt: skip
 
 

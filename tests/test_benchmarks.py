@@ -39,3 +39,14 @@ def test_notebook_times_runs_a_notebook_in_a_fresh_kernel_and_prints_its_row():
     wall, median, cpu = (float(v) for v in row.split()[1:4])
     assert 0 < cpu and 0 < wall <= median  # one run: its minimum is its median
     assert "machine:" in out.stdout and "load average" in out.stdout and "      cell " in out.stdout
+
+
+def test_sweep_benchmark_runs_both_ways_and_finds_the_same_weights():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "sweep.py"), "--rounds", "2", "--repeats", "1"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith("lesson 05")]
+    assert len(rows) == 2 and all(row.endswith("yes") for row in rows), out.stdout
+    assert "machine:" in out.stdout and "load average" in out.stdout

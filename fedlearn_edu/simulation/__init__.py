@@ -13,8 +13,10 @@ for both engines; they differ only in how the selected clients train:
 - ``engine="fast"`` (:mod:`.fast`): all clients of a round trained together as one batched
   computation over stacked weights; use it to explore.
 
-Same seed, same global weights (to float32 rounding), for every algorithm. How the seed is split
-into the clients' sampling and minibatch orders is explained in :mod:`.sampling`.
+Same seed, same global weights (to float32 rounding), for every algorithm. :func:`simulate_many`
+runs a sweep (many seeds, algorithms or splits) in lock step, so that the fast engine trains the
+clients of all its runs at once; each run ends exactly where :func:`simulate` would end it. How the
+seed is split into the clients' sampling and minibatch orders is explained in :mod:`.sampling`.
 
 Both engines run on one CPU thread (the setting is restored afterwards): their matrices are so
 small that waking a second thread for each product costs more than it saves, and on a busy
@@ -25,8 +27,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -37,9 +41,10 @@ from fedlearn_edu.aggregate import fedavg, federated_mean
 from fedlearn_edu.algorithms import Algorithm, FedAvg, RuleAlgorithm, TrainPlan
 from fedlearn_edu.data import Dataset
 from fedlearn_edu.i18n import t
-from fedlearn_edu.simulation.driver import drive
+from fedlearn_edu.simulation.driver import drive_together, round_loop
 from fedlearn_edu.simulation.history import History
 from fedlearn_edu.simulation.models import mlp
+from fedlearn_edu.simulation.progress import Progress
 from fedlearn_edu.simulation.sampling import client_seed, clients_per_round, sample_clients
 
 __all__ = [
@@ -53,6 +58,7 @@ __all__ = [
     "run_fedavg",
     "sample_clients",
     "simulate",
+    "simulate_many",
 ]
 
 ENGINES = ("fast", "reference")
@@ -162,6 +168,61 @@ def simulate(
                 eval_every=eval_every)  # fmt: skip
 
 
+def simulate_many(runs: Mapping[Hashable, Mapping[str, Any]], *, progress: bool | None = None) -> dict:
+    """Run several simulations together, round by round: ``{key: simulate's arguments}`` in,
+    ``{key: History}`` out -- a sweep over seeds, algorithms or data splits in one call.
+
+    Each History is the one ``simulate(**arguments)`` returns, with the same weights (a test checks
+    this bit for bit). What changes is the speed: the fast engine trains the clients of every run
+    whose round can share one batched computation (the same layer shapes, loss and learning rate,
+    and all or none with FedProx's ``mu``) together, so a sweep of small runs takes about a third
+    of the time (``benchmarks/sweep.py`` measures lesson 05's two sweeps). Runs on the reference
+    engine train one by one.
+    ``history.seconds`` is each round's wall time for all the runs together. ``progress``: one bar
+    for the whole sweep (each run's own ``progress`` argument is not allowed here).
+
+    >>> from fedlearn_edu.data import load_digits, iid_partition
+    >>> digits = load_digits(seed=0)
+    >>> parts = iid_partition(digits.y_train, n_clients=20, seed=0)
+    >>> sweep = simulate_many({seed: dict(data=digits, partitions=parts, rounds=5, C=0.5, lr=0.1, seed=seed)
+    ...                        for seed in range(3)})
+    >>> sweep[2]
+    <History: fast engine, 5 rounds, final test accuracy 0.698>
+    >>> sweep[2].final_accuracy == simulate(digits, parts, rounds=5, C=0.5, lr=0.1, seed=2).final_accuracy
+    True
+    """
+    if not isinstance(runs, Mapping):
+        raise TypeError(
+            f"runs must be a dict {{key: {{argument: value}}}} of simulate's arguments; got {type(runs).__name__}"
+        )
+    signature = inspect.signature(simulate)
+    loops, longest = [], 0
+    for key, arguments in runs.items():
+        if not isinstance(arguments, Mapping):
+            raise TypeError(
+                f"runs[{key!r}] must be a dict of simulate's arguments (data=..., partitions=..., ...); "
+                f"got {type(arguments).__name__}"
+            )
+        if "progress" in arguments:
+            raise TypeError(f"runs[{key!r}]: progress is simulate_many's own argument, not each run's")
+        try:
+            bound = signature.bind(**arguments)
+        except TypeError as exc:
+            raise TypeError(f"runs[{key!r}]: {exc} (the arguments are simulate's)") from None
+        bound.apply_defaults()
+        given = dict(bound.arguments, progress=False)
+        algorithm = given.pop("algorithm")
+        try:
+            loops.append(_loop(given.pop("data"), given.pop("partitions"),
+                               algorithm if algorithm is not None else FedAvg(), given.pop("model"),
+                               key="algorithm", **given))  # fmt: skip
+        except (TypeError, ValueError) as exc:  # name the run
+            raise type(exc)(f"runs[{key!r}]: {exc}") from None
+        longest = max(longest, given["rounds"])  # checked by _loop
+    bar = Progress(longest, show=progress) if loops else None
+    return dict(zip(runs, _drive(loops, bar), strict=True))
+
+
 def _client_test(client_test, partitions: list[np.ndarray], n_samples: int) -> list[np.ndarray]:
     """``client_test`` checked: one index array per client, disjoint from every training partition."""
     if isinstance(client_test, (str, bytes, dict, set, frozenset)) or not isinstance(
@@ -197,10 +258,15 @@ def _client_test(client_test, partitions: list[np.ndarray], n_samples: int) -> l
     return held
 
 
-def _run(
+def _run(*args, **kwargs) -> History:
+    return _drive([_loop(*args, **kwargs)])[0]
+
+
+def _loop(
     data, partitions, algorithm, model, *, rounds, C, E, B, lr, loss, seed, engine, progress, stop_at, key,
     client_test=None, eval_every=None,
 ):  # fmt: skip
+    """Check a run's arguments (here, before any training) and return its :func:`round_loop`."""
     engine_class = _engine(engine)
     if not isinstance(data, Dataset):
         raise TypeError(
@@ -248,14 +314,18 @@ def _run(
         config["eval_every"] = eval_every
     config[key] = algorithm.name
     plan = TrainPlan(epochs=settings["E"], batch_size=settings["B"], lr=settings["lr"])
+    return round_loop(
+        data, partitions, model, algorithm, engine_class(data, partitions, model, loss),
+        rounds=settings["rounds"], C=C, plan=plan, loss=loss, seed=seed, progress=progress,
+        stop_at=stop_at, config=config, client_test=client_test, eval_every=eval_every,
+    )  # fmt: skip
+
+
+def _drive(loops: list, progress: Progress | None = None) -> list[History]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices: handing them to a second thread costs more than it saves
     try:
-        return drive(
-            data, partitions, model, algorithm, engine_class(data, partitions, model, loss),
-            rounds=settings["rounds"], C=C, plan=plan, loss=loss, seed=seed, progress=progress,
-            stop_at=stop_at, config=config, client_test=client_test, eval_every=eval_every,
-        )  # fmt: skip
+        return drive_together(loops, progress)
     finally:
         torch.set_num_threads(threads)
 

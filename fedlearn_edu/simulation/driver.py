@@ -14,32 +14,95 @@ Each round ``r``:
 
 A sampled client with no data receives nothing and sends nothing (its loss is recorded as NaN).
 ``values_down``/``values_up`` count every number sent: weights and tensor extras.
+
+:func:`round_loop` is this loop as a generator that hands step 3 out (it yields a :class:`TrainCall`
+and gets the :class:`~fedlearn_edu.algorithms.Replies` back), so :func:`drive_together` can run
+several federations in lock step and let an engine train all their clients at once
+(``train_many``); :func:`drive` runs one.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from torch import nn
 
-from fedlearn_edu.algorithms.base import Algorithm, TrainPlan, count_values
+from fedlearn_edu.algorithms.base import Algorithm, Message, Replies, TrainPlan, count_values
 from fedlearn_edu.data import Dataset
 from fedlearn_edu.simulation.history import History
 from fedlearn_edu.simulation.models import evaluate, evaluate_clients
 from fedlearn_edu.simulation.progress import Progress
 from fedlearn_edu.simulation.sampling import client_seeds, sample_clients, sampling_rng
 
-__all__ = ["drive"]
+__all__ = ["TrainCall", "drive", "drive_together", "round_loop"]
+
+
+@dataclass(frozen=True)
+class TrainCall:
+    """Step 3 of a round, handed to the engine: ``engine.train(round, clients, messages, plans, seeds)``."""
+
+    engine: object
+    round: int
+    clients: list[int]
+    messages: Mapping[int, Message]
+    plans: Mapping[int, TrainPlan]
+    seeds: Sequence[int]
 
 
 def _overrides(algorithm: Algorithm, method: str) -> bool:
     return getattr(type(algorithm), method) is not getattr(Algorithm, method)
 
 
-def drive(
+def drive(*args, **kwargs) -> History:
+    """Run one federation: :func:`round_loop` with its engine training each round."""
+    return drive_together([round_loop(*args, **kwargs)])[0]
+
+
+def drive_together(runs: Sequence[Generator], progress: Progress | None = None) -> list[History]:
+    """Run several :func:`round_loop` generators in lock step, round by round; their Histories, in order.
+
+    Each round the pending :class:`TrainCall` objects are grouped by engine class; a class with a
+    ``train_many(calls)`` trains its group at once, any other engine trains call by call.
+    ``progress`` is told how many rounds the longest run has done."""
+    histories: list[History | None] = [None] * len(runs)
+    pending: dict[int, TrainCall] = {}
+
+    def advance(i: int, replies: Replies | None) -> None:
+        try:
+            pending[i] = runs[i].send(replies)
+        except StopIteration as done:
+            histories[i] = done.value
+
+    for i in range(len(runs)):
+        advance(i, None)
+    done = 0
+    while pending:
+        calls, groups = dict(pending), {}
+        pending.clear()
+        for i, call in calls.items():
+            groups.setdefault(type(call.engine), []).append(i)
+        for engine, members in groups.items():
+            many = getattr(engine, "train_many", None)
+            if many is not None:
+                results = many([calls[i] for i in members])
+            else:
+                results = [calls[i].engine.train(calls[i].round, calls[i].clients, calls[i].messages,
+                                                 calls[i].plans, calls[i].seeds) for i in members]  # fmt: skip
+            for i, replies in zip(members, results, strict=True):
+                advance(i, replies)
+        done += 1
+        if progress is not None:
+            progress.update(done)
+    if progress is not None:
+        progress.close()
+    return histories
+
+
+def round_loop(
     data: Dataset,
     partitions: Sequence[np.ndarray],
     model: nn.Module,
@@ -56,8 +119,9 @@ def drive(
     config: dict,
     client_test: Sequence[np.ndarray] | None = None,
     eval_every: int | None = None,
-) -> History:
-    """Run ``rounds`` rounds of ``algorithm`` with ``engine`` (arguments checked by the caller)."""
+) -> Generator[TrainCall, Replies, History]:
+    """Run ``rounds`` rounds of ``algorithm`` with ``engine`` (arguments checked by the caller),
+    yielding each round's training step; returns the History."""
     sizes = np.array([len(p) for p in partitions])
     history = History(dict(config, engine=engine.name))
     weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -85,7 +149,7 @@ def drive(
             plans = algorithm.local_plans(training, messages, {k: state(k) for k in training})
         else:
             plans = {k: messages[k].plan for k in training}
-        replies = engine.train(r, training, messages, plans, seeds)  # step 3
+        replies = yield TrainCall(engine, r, training, messages, plans, seeds)  # step 3
         if reply_hook:
             replies = algorithm.client_replies(training, messages, replies, {k: state(k) for k in training})
         weights, server_state = algorithm.aggregate(r, weights, server_state, replies)  # step 4

@@ -12,12 +12,19 @@ seeds as the reference engine, so the two engines compute the same thing in the 
 end at the same weights up to float32 rounding (a test checks 1e-5). A plan's step budget and its
 correction terms (FedProx's ``mu``, a gradient offset) are batched too; the epochs, batch size and
 learning rate must be the same for every client of a round.
+
+:meth:`FastEngine.train_many` goes one step further for a sweep (``simulate_many``): the rounds of
+several federations -- other seeds, algorithms, data sets -- are stacked along the same client
+axis and trained as one batch, when their models have the same layer shapes and they share the
+loss and learning rate. Padding (a shorter schedule, a narrower minibatch) is masked, and the
+result is the same, bit for bit, as training each federation alone.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -169,12 +176,34 @@ class FastEngine:
         plans: Mapping[int, TrainPlan], seeds: Sequence[int],
     ) -> Replies:  # fmt: skip
         """Every client in ``clients`` (sorted ids, all with data) trains, as one batched computation."""
-        n = len(clients)
-        if n == 0:
+        if not clients:
             return Replies([], [])
+        return _train_parts([self._part(clients, messages, plans, seeds)])[0]
+
+    @staticmethod
+    def train_many(calls: Sequence) -> list[Replies]:
+        """Several federations' rounds at once (``calls``: the round driver's ``TrainCall``s, each
+        with a ``FastEngine``): those whose clients can share one batched computation -- the same
+        layer shapes, loss and learning rate, and all or none with FedProx's ``mu`` -- train
+        together. Each federation gets the replies :meth:`train` would give it."""
+        parts = [
+            c.engine._part(c.clients, c.messages, c.plans, c.seeds) if c.clients else None for c in calls
+        ]
+        groups: dict[tuple, list[int]] = {}
+        for i, part in enumerate(parts):
+            if part is not None:
+                groups.setdefault(part.key, []).append(i)
+        replies = [Replies([], []) for _ in calls]
+        for members in groups.values():
+            for i, reply in zip(members, _train_parts([parts[i] for i in members]), strict=True):
+                replies[i] = reply
+        return replies
+
+    def _part(self, clients, messages, plans, seeds) -> _Part:
+        """This federation's round, ready to train: schedule, start weights, correction terms."""
+        n = len(clients)
         first = messages[clients[0]]
         plan = plans[clients[0]]
-        shared_message = all(messages[k].weights is first.weights for k in clients)
         shared_plan = all(plans[k] is plan for k in clients)
         if not shared_plan:
             for k in clients:
@@ -196,57 +225,138 @@ class FastEngine:
         index, mask, steps = schedule(
             [self.partitions[k] for k in clients], seed_list, plan.epochs, plan.batch_size, budgets
         )
-        order = np.argsort(-steps, kind="stable")  # busiest clients first, so a step uses w[:a]
-        index, mask, steps = index[:, order], mask[:, order], steps[order]
-        same = bool((order == np.arange(n)).all())  # already in id order: no copies needed
-        if shared_message:  # all start from the same weights (one copy per client)
+        if all(messages[k].weights is first.weights for k in clients):  # one start for all: n copies
             state = first.weights
             weights = [state[w].expand(n, *state[w].shape).clone() for w, _ in self.keys]
             biases = [state[b].expand(n, *state[b].shape).clone() for _, b in self.keys]
         else:
-            ordered = [clients[i] for i in order]
-            weights = [torch.stack([messages[k].weights[w] for k in ordered]) for w, _ in self.keys]
-            biases = [torch.stack([messages[k].weights[b] for k in ordered]) for _, b in self.keys]
-        correction = self._correction(clients, order, plans, weights, biases)
-        index_t = torch.from_numpy(index)
-        x = self.x_train[index_t]
-        if x.dtype != weights[0].dtype:
-            x = x.to(weights[0].dtype)
-        summed = _train_stacked(  # local training, all clients at once
-            weights, biases, x, self.y_train[index_t], torch.from_numpy(mask), steps, plan.lr, self.loss,
-            correction,
-        )  # fmt: skip
-        back = np.argsort(order)  # clients back in id order, for averaging and reporting
-        stacked = {}
-        for (w, b), W, bias in zip(self.keys, weights, biases, strict=True):
-            stacked[w], stacked[b] = (W, bias) if same else (W[back], bias[back])
-        n_steps, summed = steps[back].tolist(), summed[back].tolist()
-        losses = [v / s if s else math.nan for v, s in zip(summed, n_steps, strict=True)]
-        return Replies(clients, stacked=stacked, num_samples=self.sizes[clients].tolist(), losses=losses,
-                       steps=n_steps)  # fmt: skip
+            weights = [torch.stack([messages[k].weights[w] for k in clients]) for w, _ in self.keys]
+            biases = [torch.stack([messages[k].weights[b] for k in clients]) for _, b in self.keys]
+        mu, offsets = self._correction(clients, plans, weights, biases)
+        key = (self.loss, plan.lr, weights[0].dtype, tuple(w.shape[1:] for w in weights), mu is not None)
+        return _Part(self, list(clients), index, mask, steps, weights, biases, mu, offsets, plan.lr, key)
 
-    def _correction(self, clients, order, plans, weights, biases) -> tuple | None:
-        ordered = [plans[clients[i]] for i in order]
-        if all(p.prox_mu == 0 and p.grad_offset is None for p in ordered):
-            return None
-        mu = anchor_w = anchor_b = offset_w = offset_b = None
-        if any(p.prox_mu for p in ordered):
-            mu = torch.tensor([float(p.prox_mu) for p in ordered], dtype=weights[0].dtype)
-            anchor_w, anchor_b = [w.clone() for w in weights], [b.clone() for b in biases]
-        offsets = [p.grad_offset for p in ordered]
-        table = getattr(offsets[0], "stacked", None)
-        if table is not None and all(isinstance(o, StackedRow) and o.stacked is table for o in offsets):
-            rows = torch.tensor([o.row for o in offsets])  # already stacked: pick the rows, no copies
-            offset_w = [table[w][rows].to(W.dtype) for (w, _), W in zip(self.keys, weights, strict=True)]
-            offset_b = [table[b][rows].to(B.dtype) for (_, b), B in zip(self.keys, biases, strict=True)]
-        elif any(p.grad_offset is not None for p in ordered):
+    def _correction(self, clients, plans, weights, biases) -> tuple:
+        """Per client: FedProx's ``mu`` (a tensor, or None) and SCAFFOLD-style gradient offsets
+        (``(offsets_w, offsets_b)`` per layer, or None)."""
+        chosen = [plans[k] for k in clients]
+        mu = offsets = None
+        if any(p.prox_mu for p in chosen):
+            mu = torch.tensor([float(p.prox_mu) for p in chosen], dtype=weights[0].dtype)
+        given = [p.grad_offset for p in chosen]
+        table = getattr(given[0], "stacked", None)
+        if table is not None and all(isinstance(o, StackedRow) and o.stacked is table for o in given):
+            rows = torch.tensor([o.row for o in given])  # already stacked: pick the rows
+            offsets = (
+                [table[w][rows].to(W.dtype) for (w, _), W in zip(self.keys, weights, strict=True)],
+                [table[b][rows].to(B.dtype) for (_, b), B in zip(self.keys, biases, strict=True)],
+            )
+        elif any(o is not None for o in given):
 
             def stack(name: str, like: torch.Tensor) -> torch.Tensor:
                 zero = torch.zeros_like(like[0])
-                return torch.stack(
-                    [zero if p.grad_offset is None else p.grad_offset.get(name, zero) for p in ordered]
-                ).to(like.dtype)
+                return torch.stack([zero if o is None else o.get(name, zero) for o in given]).to(like.dtype)
 
-            offset_w = [stack(w, W) for (w, _), W in zip(self.keys, weights, strict=True)]
-            offset_b = [stack(b, B) for (_, b), B in zip(self.keys, biases, strict=True)]
-        return mu, anchor_w, anchor_b, offset_w, offset_b
+            offsets = (
+                [stack(w, W) for (w, _), W in zip(self.keys, weights, strict=True)],
+                [stack(b, B) for (_, b), B in zip(self.keys, biases, strict=True)],
+            )
+        return mu, offsets
+
+
+@dataclass
+class _Part:
+    """One federation's clients of one round, scheduled (``index``/``mask``: (steps, clients, width))."""
+
+    engine: FastEngine
+    clients: list[int]
+    index: np.ndarray
+    mask: np.ndarray
+    steps: np.ndarray
+    weights: list[torch.Tensor]
+    biases: list[torch.Tensor]
+    mu: torch.Tensor | None
+    offsets: tuple | None
+    lr: float
+    key: tuple  # parts with the same key can train as one batch
+
+
+def _padded(a: np.ndarray, steps: int, width: int) -> np.ndarray:
+    """``a`` (steps, clients, width) padded with zeros to ``steps`` and ``width``."""
+    if a.shape[0] == steps and a.shape[2] == width:
+        return a
+    out = np.zeros((steps, a.shape[1], width), a.dtype)
+    out[: a.shape[0], :, : a.shape[2]] = a
+    return out
+
+
+def _train_parts(parts: Sequence[_Part]) -> list[Replies]:
+    """Train the parts (same key) as one batch; each part's :class:`Replies`, clients in id order.
+
+    The clients of all parts are stacked along the client axis and sorted by their number of steps,
+    most first (what :func:`_train_stacked` needs); padding (a shorter schedule, a narrower batch)
+    is masked, so it changes nothing. Parts on different data sets index one joined table."""
+    T = max(p.index.shape[0] for p in parts)
+    width = max(p.index.shape[2] for p in parts)
+    steps = np.concatenate([p.steps for p in parts])
+    order = np.argsort(-steps, kind="stable")  # busiest clients first, so a step uses w[:a]
+    ordered = not (order == np.arange(len(order))).all()
+    tables: dict[tuple, tuple[int, FastEngine]] = {}  # one per data set (engines may share one)
+    starts = []
+    for p in parts:
+        same = tuple((a.data_ptr(), a.shape, a.stride()) for a in (p.engine.x_train, p.engine.y_train))
+        table = tables.setdefault(same, (sum(len(e.x_train) for _, e in tables.values()), p.engine))
+        starts.append(table[0])
+    engines = [e for _, e in tables.values()]
+    x_table = engines[0].x_train if len(engines) == 1 else torch.cat([e.x_train for e in engines])
+    y_table = engines[0].y_train if len(engines) == 1 else torch.cat([e.y_train for e in engines])
+    index = np.concatenate([_padded(p.index + start, T, width) for p, start in zip(parts, starts)], 1)
+    mask = np.concatenate([_padded(p.mask, T, width) for p in parts], 1)
+    if ordered:
+        index, mask = index[:, order], mask[:, order]
+    index_t = torch.from_numpy(index)
+    x, y = x_table[index_t], y_table[index_t]
+    if x.dtype != parts[0].weights[0].dtype:
+        x = x.to(parts[0].weights[0].dtype)
+    mask = torch.from_numpy(mask)
+
+    def joined(tensors: list[torch.Tensor]) -> torch.Tensor:
+        whole = tensors[0] if len(tensors) == 1 else torch.cat(tensors)
+        return whole[torch.from_numpy(order)] if ordered else whole
+
+    layers = range(len(parts[0].weights))
+    weights = [joined([p.weights[i] for p in parts]) for i in layers]
+    biases = [joined([p.biases[i] for p in parts]) for i in layers]
+    correction = None
+    if parts[0].mu is not None or any(p.offsets is not None for p in parts):
+        mu = anchor_w = anchor_b = offset_w = offset_b = None
+        if parts[0].mu is not None:  # the key says: all parts have a mu
+            mu = joined([p.mu for p in parts])
+            anchor_w, anchor_b = [w.clone() for w in weights], [b.clone() for b in biases]
+        if any(p.offsets is not None for p in parts):  # a part without offsets adds zeros
+
+            def offset(j: int, i: int) -> list[torch.Tensor]:
+                return [torch.zeros_like(p.weights[i] if j == 0 else p.biases[i]) if p.offsets is None
+                        else p.offsets[j][i] for p in parts]  # fmt: skip
+
+            offset_w = [joined(offset(0, i)) for i in layers]
+            offset_b = [joined(offset(1, i)) for i in layers]
+        correction = (mu, anchor_w, anchor_b, offset_w, offset_b)
+    summed = _train_stacked(  # local training, all clients at once
+        weights, biases, x, y, mask, steps[order], parts[0].lr, parts[0].engine.loss, correction
+    )
+    back = torch.from_numpy(np.argsort(order)) if ordered else None  # back to the parts' order
+    if back is not None:
+        weights, biases, summed = [w[back] for w in weights], [b[back] for b in biases], summed[back]
+    replies, start = [], 0
+    for p in parts:
+        end = start + len(p.clients)
+        stacked = {}
+        for (w, b), W, bias in zip(p.engine.keys, weights, biases, strict=True):
+            stacked[w], stacked[b] = W[start:end], bias[start:end]
+        n_steps, total = p.steps.tolist(), summed[start:end].tolist()
+        losses = [v / s if s else math.nan for v, s in zip(total, n_steps, strict=True)]
+        replies.append(Replies(p.clients, stacked=stacked, num_samples=p.engine.sizes[p.clients].tolist(),
+                               losses=losses, steps=n_steps))  # fmt: skip
+        start = end
+    return replies
