@@ -125,6 +125,9 @@ class Lab:
         self.log = self.log_path.open("w")
         command = [
             sys.executable,
+            str(ROOT / "tests" / "orphan_guard.py"),  # ends the server if this test process is killed
+            str(os.getpid()),
+            sys.executable,
             str(ROOT / "kit.py"),
             "lab",
             "--lang",
