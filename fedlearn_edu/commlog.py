@@ -22,13 +22,12 @@ round  from    to    what          tensors  values  bytes
 from __future__ import annotations
 
 import html
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fedlearn_edu._validation import check_count
-from fedlearn_edu.i18n import N_, t
+from fedlearn_edu.i18n import N_, display_width, pad, t
 
 __all__ = ["CommunicationLog", "Transfer"]
 
@@ -64,16 +63,6 @@ class Transfer:
 def _shown(word: str) -> str:
     """A word the kit itself records ("server", "global model"), in the reader's language; names stay."""
     return t(word) if word in _SHOWN else word
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a fixed-width font: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    fill = " " * max(width - _width(text), 0)
-    return fill + text if right else text + fill
 
 
 def _count(value: Any) -> tuple[int, int]:
@@ -184,12 +173,13 @@ class CommunicationLog:
         shown = [r for r in rows if r is not None]
         head = tuple(t(c) for c in _COLUMNS)
         widths = [
-            max(_width(c), *(_width(r[i]) for r in shown)) if shown else _width(c) for i, c in enumerate(head)
+            max(display_width(c), *(display_width(r[i]) for r in shown)) if shown else display_width(c)
+            for i, c in enumerate(head)
         ]
-        right = {0, 5, 6}  # numbers align right
+        align = [">" if i in {0, 5, 6} else "<" for i in range(len(head))]  # numbers align right
 
         def line(cells: tuple[str, ...]) -> str:
-            parts = [_pad(c, w, i in right) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+            parts = [pad(c, w, a) for c, w, a in zip(cells, widths, align, strict=True)]
             return "  ".join(parts).rstrip()
 
         out = [line(head)]

@@ -17,15 +17,20 @@ The language is, in this order: what :func:`set_language` chose, else the enviro
 >>> t("{call} returned None. Did you forget a `return` statement?", call="f(3)")  # filled after translating
 'f(3) 返回了 None。是不是忘了写 `return` 语句？'
 >>> set_language(None)  # back to FEDLEARN_LANG, or English
+
+A fixed-width table lines up in both languages when its text columns are padded with :func:`pad`
+instead of ``f"{name:<12}"``: a Chinese character takes two columns of a fixed-width font.
 """
 
 from __future__ import annotations
 
 import functools
+import numbers
 import os
+import unicodedata
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "N_", "catalogue", "language", "set_language", "t"]
+__all__ = ["LANGUAGES", "N_", "catalogue", "display_width", "language", "pad", "set_language", "t"]
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 LOCALE = Path(__file__).resolve().parent / "locale"
@@ -98,3 +103,42 @@ def t(text: str, /, **values: object) -> str:
 def N_(text: str) -> str:  # gettext's name for "mark for translation, translate later"
     """Mark ``text`` for the catalogue without translating it now (it is translated where it is shown)."""
     return text
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a fixed-width font: East Asian wide and fullwidth characters take two.
+
+    >>> display_width("FedAvg"), display_width("联邦平均"), display_width("第 04 课")
+    (6, 8, 8)
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``width`` columns of a fixed-width font: a Chinese character counts two.
+
+    ``f"{text:<12}"`` pads to 12 *characters*, so a Chinese label comes out wider than an English one and
+    the columns after it drift; ``pad(text, 12)`` pads to 12 columns (see :func:`display_width`). For
+    English text the two are the same string, so an English table prints exactly as before.
+
+    ``align`` is ``"<"`` (left), ``">"`` (right) or ``"^"`` (centred, the odd space on the right, as
+    ``str.format`` does). Text already ``width`` columns wide, or wider, comes back unchanged.
+
+    >>> for name in ("FedAvg", "联邦平均"):
+    ...     print(pad(name, 10) + "|" + pad("0.91", 6, ">"))
+    FedAvg    |  0.91
+    联邦平均  |  0.91
+    >>> pad("FedAvg", 10) == f"{'FedAvg':<10}", pad("联邦", 5, ">").replace(" ", "."), pad("联邦", 3)
+    (True, '.联邦', '联邦')
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string; got {type(text).__name__}")
+    if isinstance(width, bool) or not isinstance(width, numbers.Integral):
+        raise TypeError(f"width must be a whole number (int); got {width!r} ({type(width).__name__})")
+    if width < 0:
+        raise ValueError(f"width must be a whole number >= 0; got {width}")
+    if align not in ("<", ">", "^"):
+        raise ValueError(f"align must be '<' (left), '>' (right) or '^' (centred); got {align!r}")
+    fill = max(int(width) - display_width(text), 0)
+    left = {"<": 0, ">": fill, "^": fill // 2}[align]
+    return " " * left + text + " " * (fill - left)

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from fedlearn_edu import aggregate as agg
-from fedlearn_edu import algorithms, attacks, data, drift
+from fedlearn_edu import algorithms, attacks, data, drift, i18n
 from fedlearn_edu.applications import credit, horizontal, vertical
 from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.applications import medical as med
@@ -247,6 +247,15 @@ CASES = [
     ("commlog-record-list", lambda: CommunicationLog().record(1, "a", "b", "m", [np.zeros(2)]), TypeError, "tensors"),
     ("commlog-record-round-str", lambda: CommunicationLog().record("x", "a", "b", "m", {"w": np.zeros(2)}), TypeError, "round"),
     ("commlog-record-values", lambda: CommunicationLog().record(1, "a", "b", "m", {"w": [1, 2]}), TypeError, "list"),
+    # --- i18n.pad: a table's column, padded by display width ---
+    ("pad-width-negative", lambda: i18n.pad("FedAvg", -1), ValueError, "width"),
+    ("pad-width-float", lambda: i18n.pad("FedAvg", 10.0), TypeError, "width"),
+    ("pad-width-bool", lambda: i18n.pad("FedAvg", True), TypeError, "width"),
+    ("pad-width-str", lambda: i18n.pad("FedAvg", "10"), TypeError, "width"),
+    ("pad-align-x", lambda: i18n.pad("FedAvg", 10, "x"), ValueError, "align"),
+    ("pad-align-format-spec", lambda: i18n.pad("FedAvg", 10, "<10"), ValueError, "align"),
+    ("pad-text-int", lambda: i18n.pad(3, 10), TypeError, "text"),
+    ("pad-text-none", lambda: i18n.pad(None, 10), TypeError, "text"),
     ("worker-lr-nan", lambda: worker().train(torch.nn.Linear(2, 1), lr=np.nan, steps=1), ValueError, "lr"),
     ("worker-steps-float", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, steps=1.5), TypeError, "steps"),
     ("worker-batch-size-0", lambda: worker().train(torch.nn.Linear(2, 1), lr=0.1, epochs=1, batch_size=0), ValueError, "batch_size"),

@@ -12,6 +12,7 @@ import io
 import pkgutil
 import re
 import types
+import unicodedata
 import warnings
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -31,6 +32,11 @@ from fedlearn_edu.checker import Case, FunctionProblem, Mistake, ValueProblem
 matplotlib.use("Agg")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LOCALE = ROOT / "fedlearn_edu" / "locale" / "zh"
+
+
+def _columns(text: str) -> int:
+    """Columns of a fixed-width font, counted here (not by the code under test): wide and fullwidth take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 @pytest.fixture(autouse=True)
@@ -103,6 +109,43 @@ def test_placeholders_are_filled_after_translating(zh):
 
 def test_format_specs_survive_translation(zh):
     assert i18n.t("target {target:.0%}", target=0.93) == "目标 93%"
+
+
+# --- padding a fixed-width table ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("align", ["<", ">", "^"])
+def test_pad_is_str_formatting_for_english_text(align):
+    """English text pads exactly as f"{text:<width}" does: every English table prints as before."""
+    for text in ["", "a", "FedAvg", "trimmed mean", "FedProx μ = 0", "σ = 0.5:", "x" * 12]:
+        for width in range(15):
+            assert i18n.pad(text, width, align) == format(text, f"{align}{width}"), (text, width, align)
+
+
+def test_pad_counts_a_chinese_character_as_two_columns():
+    assert i18n.pad("联邦", 6) == "联邦  "
+    assert i18n.pad("联邦", 6, ">") == "  联邦"
+    assert i18n.pad("联邦", 7, "^") == " 联邦  "  # the odd space on the right, as format() puts it
+    assert i18n.pad("合并损失：", 12) == "合并损失：  "  # fullwidth punctuation is two columns as well
+    assert i18n.pad("联邦", np.int64(6)) == "联邦  "  # a numpy integer is a whole number too
+    texts = ["模型", "ResNet-18", "第 04 课 MLP", "０", "σ ± μ", "合并损失：", ""]
+    assert [i18n.display_width(s) for s in texts] == [_columns(s) for s in texts] == [4, 9, 12, 2, 5, 10, 0]
+
+
+def test_pad_leaves_text_that_is_already_too_wide_unchanged():
+    assert i18n.pad("联邦平均", 7) == "联邦平均"  # 8 columns
+    assert i18n.pad("联邦平均", 8, ">") == "联邦平均"
+    assert i18n.pad("federated", 3, "^") == "federated"
+    assert i18n.pad("", 0) == "" and i18n.pad("联", 0) == "联"
+
+
+def test_padded_mixed_labels_line_up_in_a_fixed_width_font():
+    labels = ["第 04 课 MLP", "ResNet-18", "模型", "bob 单独训练，共 100 步", "FedProx μ = 1"]
+    for align in ["<", ">", "^"]:
+        padded = [i18n.pad(label, 26, align) for label in labels]
+        assert {_columns(p) for p in padded} == {26}, padded
+        assert [p.strip() for p in padded] == labels
+    assert i18n.pad("第 04 课 MLP", 15) == "第 04 课 MLP   "  # 12 columns and 3 spaces
 
 
 # --- the checker ---------------------------------------------------------------------------------------
@@ -443,13 +486,13 @@ def test_printouts_of_the_package_in_chinese(zh):
 
 
 def test_a_chinese_log_table_lines_up_in_a_fixed_width_font(zh):
-    from fedlearn_edu.commlog import CommunicationLog, _width
+    from fedlearn_edu.commlog import CommunicationLog
 
     log = CommunicationLog()
     log.record(1, "server", "bob", "global model", {"w": np.zeros(3, np.float32)})
     log.record(1, "bob", "server", "trained model", {"w": np.zeros(3, np.float32)})
     head, *rows, _ = str(log).splitlines()
-    ends = {_width(line) for line in [head, *rows]}
+    ends = {_columns(line) for line in [head, *rows]}
     assert len(ends) == 1, str(log)  # every row as wide as the heading: the numbers' column ends line up
 
 

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import string
+import unicodedata
 
 import nbformat
 import polib
@@ -214,6 +215,55 @@ def test_a_chinese_notebook_prints_the_numbers_the_english_one_prints(path):
         if sorted(NUMBER.findall(english)) != sorted(NUMBER.findall(chinese)):
             differ.append(f"cell {cell.id}: {english[:120]!r} vs {chinese[:120]!r}")
     assert not differ, "\n".join(differ)
+
+
+def _columns(text: str) -> int:
+    """Columns ``text`` takes in a fixed-width font: East Asian wide and fullwidth characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _edges(line: str, align: str, cell: str) -> list[int]:
+    """Where each column of a printed table row sits, in display columns: a left-aligned column's first
+    column, a right-aligned column's last column + 1. Cells are set apart by two spaces or more."""
+    cells = [(_columns(line[: m.start()]), _columns(line[: m.end()])) for m in re.finditer(cell, line)]
+    if align[0] == "l" and line.startswith(" "):
+        cells.insert(0, (0, 0))  # a header with nothing above the rows' names
+    assert len(cells) >= len(align), f"{line!r} has {len(cells)} cells, the table {len(align)} columns"
+    return [start if a == "l" else end for a, (start, end) in zip(align, cells)]
+
+
+CELL = r"\S+(?: \S+)*"  # single spaces stay inside a cell ("65.5% ± 5.0%", "第 04 课 MLP")
+# The fixed-width tables the Chinese lessons print: (notebook, cell id, its lines, the columns' alignment,
+# "l" left or "r" right, from the first column; more columns may follow unchecked, a note after a header),
+# and how a cell is found if not by CELL.
+ZH_TABLES = [
+    ("02_averaging_formula", "7c8130c9", slice(0, 3), "ll", CELL),  # translated labels, spaces by hand
+    ("03_two_workers_pytorch", "6990febc", slice(1, 4), "rllllrr", CELL),  # the communication log
+    ("03_two_workers_pytorch", "e967ed89", [*range(7), *range(8, 14)], "rllllrr", CELL),  # ... and a long one
+    ("03_two_workers_pytorch", "45bc7334", slice(0, 4), "ll", CELL),  # federated vs alone: pad(name, 26)
+    ("05_when_clients_differ", "f0719ed5", slice(0, 4), "lrrr", CELL),  # stragglers: pad(header, 20, ">")
+    ("06_privacy_is_not_automatic", "30e9ce60", slice(1, 6), "lrrr", CELL),  # epsilon by sigma and rounds
+    ("07_attacks_on_the_model", "d1a3583a", slice(0, 3), "ll", CELL),
+    ("07_attacks_on_the_model", "6f119ab0", slice(0, 7), "lrrrrrrr", CELL),  # aggregators x attacks
+    ("07_attacks_on_the_model", "9bcace34", slice(0, 9), "lrrr", CELL),  # assumed f: padded headers
+    ("08_applications", "e52ca710", slice(0, 5), "lr", CELL),  # hospitals: English names, Chinese after
+    ("10_faq_and_next_steps", "93027a36", slice(0, 3), "lrrr", r"\d[\d,]*\d|" + CELL),  # full: 1 space apart
+    ("10_faq_and_next_steps", "82b8e8d2", slice(0, 5), "rrrl", CELL),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "cell_id", "lines", "align", "cell"), ZH_TABLES, ids=[f"{t[0][:2]}-{t[1]}" for t in ZH_TABLES]
+)
+def test_a_chinese_table_lines_up_in_a_fixed_width_font(name, cell_id, lines, align, cell):
+    """f"{name:<26}" pads by characters and a Chinese character takes two columns: such a table drifts.
+    Where Chinese text is padded the lessons use i18n.pad; here the stored outputs are measured."""
+    nb = nbformat.read(ROOT / "zh" / "notebooks" / f"{name}.ipynb", 4)
+    text = _text_outputs(next(c for c in nb.cells if c.id == cell_id)).splitlines()
+    table = text[lines] if isinstance(lines, slice) else [text[i] for i in lines]
+    assert len(table) >= 3, text  # the table is there, header and rows
+    edges = {tuple(_edges(line, align, cell)) for line in table}
+    assert len(edges) == 1, "columns do not line up:\n" + "\n".join(table)
 
 
 EDITIONS = [ROOT, ROOT / "zh"]
