@@ -238,6 +238,7 @@ CELL = r"\S+(?: \S+)*"  # single spaces stay inside a cell ("65.5% Â± 5.0%", "ç¬
 # and how a cell is found if not by CELL.
 ZH_TABLES = [
     ("02_averaging_formula", "7c8130c9", slice(0, 3), "ll", CELL),  # translated labels, spaces by hand
+    ("02_averaging_formula", "810463a8", slice(0, 3), "lrrr", CELL),  # same/different start: pad()
     ("03_two_workers_pytorch", "6990febc", slice(1, 4), "rllllrr", CELL),  # the communication log
     ("03_two_workers_pytorch", "e967ed89", [*range(7), *range(8, 14)], "rllllrr", CELL),  # ... and a long one
     ("03_two_workers_pytorch", "45bc7334", slice(0, 4), "ll", CELL),  # federated vs alone: pad(name, 26)
