@@ -5,8 +5,10 @@ import re
 
 import nbformat
 import pytest
-from conftest import ROOT
 from nbclient import NotebookClient
+
+from conftest import ROOT
+from tests.kernel_start import retrying
 
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb")) + sorted((ROOT / "zh" / "exercises").glob("*.ipynb"))
 CHECK = re.compile(r"^\s*q\d+\.check\(", re.MULTILINE)
@@ -32,13 +34,14 @@ def _not_attempted(path) -> str:
 )
 def test_unsolved_exercise_runs_and_every_check_says_not_attempted(path):
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(
+    client = NotebookClient(
         nb,
         timeout=300,
         kernel_name="python3",
         allow_errors=True,
         resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
+    )
+    retrying(client.execute)  # a kernel that dies at start has run no cell: starting again is safe
     errors = [
         f"cell {i}: {o.ename}: {o.evalue}"
         for i, cell in enumerate(nb.cells)
