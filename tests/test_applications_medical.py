@@ -7,8 +7,8 @@ import re
 import nbformat
 import numpy as np
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from fedlearn_edu.applications import evaluate as ev
 from fedlearn_edu.applications import medical as med
 

@@ -34,6 +34,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

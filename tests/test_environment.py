@@ -4,8 +4,8 @@ import re
 
 import pytest
 import tomllib
-from conftest import ROOT
 
+from conftest import ROOT
 from fedlearn_edu import envcheck
 
 PIN = re.compile(r"^\s*(?:-\s*)?([A-Za-z0-9_.\-\[\]]+)==([0-9][^\s#;]*)\s*(?:#.*)?$")

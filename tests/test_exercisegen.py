@@ -4,9 +4,9 @@ import json
 
 import nbformat
 import pytest
-from conftest import ROOT
 
 from authoring import exercises as gen
+from conftest import ROOT
 
 
 def _solution_notebook(*cells):

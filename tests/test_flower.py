@@ -21,8 +21,8 @@ import uuid
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
 
+from conftest import ROOT
 from fedlearn_edu.frameworks import deploy, flower, flower_scaffold
 
 RUN = {"round-timeout": 120.0}

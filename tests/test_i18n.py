@@ -22,10 +22,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import polib
 import pytest
-from conftest import ROOT
 from matplotlib.text import Text
 
 import fedlearn_edu.plots as plots
+from conftest import ROOT
 from fedlearn_edu import checker, i18n
 from fedlearn_edu.checker import Case, FunctionProblem, Mistake, ValueProblem
 

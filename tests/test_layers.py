@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
 PACKAGE_NAME = "fedlearn_edu"

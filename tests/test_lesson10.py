@@ -12,9 +12,9 @@ from urllib.parse import unquote, urlparse
 
 import nbformat
 import pytest
-from conftest import ROOT
 
 from authoring import site
+from conftest import ROOT
 from fedlearn_edu.checker import ChoiceProblem
 from fedlearn_edu.questions import lesson10, quiz
 

@@ -13,8 +13,8 @@ import re
 
 import nbformat
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from fedlearn_edu.data import dirichlet_partition
 from fedlearn_edu.privacy.accountant import epsilon
 

@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlparse
 
 import nbformat
 import pytest
+
 from conftest import ROOT
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -7,10 +7,10 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from conftest import ROOT
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
+from conftest import ROOT
 from fedlearn_edu import plots
 from fedlearn_edu.plots import averaging, diagrams, partitions, privacy, robustness
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 import torch
-from conftest import ROOT, incorrect_message
 from torch import nn
 
+from conftest import ROOT, incorrect_message
 from fedlearn_edu.checker import EXACT
 from fedlearn_edu.questions import lesson03 as L
 from fedlearn_edu.two_workers import article_data, article_model, train_two_workers

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-from conftest import incorrect_message
 
+from conftest import incorrect_message
 from fedlearn_edu.privacy.leakage import infer_label, leaky_model, shared_gradient
 from fedlearn_edu.questions import lesson06
 

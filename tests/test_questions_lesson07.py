@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from conftest import incorrect_message
 
+from conftest import incorrect_message
 from fedlearn_edu.questions import lesson07
 
 

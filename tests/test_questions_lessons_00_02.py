@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, incorrect_message
 
+from conftest import ROOT, incorrect_message
 from fedlearn_edu.questions import lesson00, lesson01, lesson02
 
 lessons = {"lesson01": lesson01, "lesson02": lesson02}

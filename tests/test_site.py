@@ -9,9 +9,9 @@ from urllib.parse import unquote, urlparse
 
 import nbformat
 import pytest
-from conftest import ROOT
 
 from authoring import site
+from conftest import ROOT
 
 PAGES = site.pages_for()
 LESSONS = [p for p in PAGES if p.parent.name == "notebooks"]

@@ -15,9 +15,9 @@ import unicodedata
 import nbformat
 import polib
 import pytest
-from conftest import ROOT
 
 from authoring import translate as tr
+from conftest import ROOT
 
 ZH_NOTEBOOKS = sorted((ROOT / "zh").glob("*/*.ipynb"))
 FEEDBACK = ("✓", "✗", "…", "?", "★", "!")  # the checker's verdicts start with these icons
@@ -248,6 +248,8 @@ ZH_TABLES = [
     ("07_attacks_on_the_model", "6f119ab0", slice(0, 7), "lrrrrrrr", CELL),  # aggregators x attacks
     ("07_attacks_on_the_model", "9bcace34", slice(0, 9), "lrrr", CELL),  # assumed f: padded headers
     ("08_applications", "e52ca710", slice(0, 5), "lr", CELL),  # hospitals: English names, Chinese after
+    ("08_applications", "1d49c34a", slice(0, 5), "lrrr", r"^[a-z]+(?: [a-z]+)?|[+-]\d\.\d+|\d+%"),  # gains
+    ("08_applications", "64c65079", slice(0, 5), "lrr", r"^\w+|\d+(?= 位)|[\d.]+%"),  # banks
     ("10_faq_and_next_steps", "93027a36", slice(0, 3), "lrrr", r"\d[\d,]*\d|" + CELL),  # full: 1 space apart
     ("10_faq_and_next_steps", "82b8e8d2", slice(0, 5), "rrrl", CELL),
 ]
